@@ -1,0 +1,426 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Clock } from '../../core/ports.ts';
+import type { ResolvedFunctionSpec } from '../../core/function.ts';
+import { ERROR_TYPE, HEADER, MAX_SYNC_PAYLOAD_BYTES } from '../protocol.js';
+import { buildLaunch, type LaunchContext } from './launch.ts';
+import { captureLines, formatReport, LogTail, type LogSink, type LogStream } from './log-capture.ts';
+import type { MemoryGuard, MemoryHandle } from './memory.ts';
+import { readBody, type RuntimeApiServer, sendJson } from './runtime-api.ts';
+import { directorySize } from './tmp-size.ts';
+import type { FunctionError, Invocation, InvokeResult } from './types.ts';
+
+export type EnvironmentState = 'starting' | 'idle' | 'busy' | 'dead';
+
+export interface EnvironmentOptions {
+  spec: ResolvedFunctionSpec;
+  api: RuntimeApiServer;
+  memory: MemoryGuard;
+  clock: Clock;
+  context: LaunchContext;
+  /** Parent of the per-environment temp dirs. */
+  tmpRoot: string;
+  onLog: LogSink;
+  provisioned: boolean;
+  /** Told when the environment can take an invocation (after init, after each invocation). */
+  onAvailable(env: Environment): void;
+  /** Told once when the environment is gone. */
+  onDead(env: Environment): void;
+}
+
+type Fatal = { kind: 'fatal'; error: FunctionError; status: 'timeout' | 'error' };
+type Outcome =
+  | { kind: 'response'; body: Buffer; contentType: string | undefined }
+  | { kind: 'error'; body: Buffer }
+  | Fatal;
+
+interface Active {
+  invocation: Invocation;
+  dispatchedAt: number;
+  tail: LogTail | undefined;
+  timer: NodeJS.Timeout | undefined;
+  done: boolean;
+}
+
+/** One child process running one function version; it serves one invocation at a time. */
+export class Environment {
+  readonly id = randomBytes(12).toString('hex');
+  readonly spec: ResolvedFunctionSpec;
+  state: EnvironmentState = 'starting';
+  lastUsed: number;
+  /** Set when init failed: the next invocation reports it, then the environment goes. */
+  initError: FunctionError | undefined;
+
+  readonly #options: EnvironmentOptions;
+  readonly #tmpDir: string;
+  readonly #startedAt: number;
+  #initDurationMs: number | undefined;
+  #reportedInit = false;
+  #child: ChildProcess | undefined;
+  #memory: MemoryHandle | undefined;
+  #pendingNext: ServerResponse | undefined;
+  #queued: Invocation | undefined;
+  #active: Active | undefined;
+  #stderrTail: string[] = [];
+  #deathReason: Fatal | undefined;
+
+  constructor(options: EnvironmentOptions) {
+    this.#options = options;
+    this.spec = options.spec;
+    this.#startedAt = options.clock.monotonic();
+    this.lastUsed = this.#startedAt;
+    this.#tmpDir = path.join(options.tmpRoot, this.id);
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Starts the process; the environment reports itself available once init is done. */
+  start(): void {
+    const { spec, api, context } = this.#options;
+    mkdirSync(this.#tmpDir, { recursive: true });
+    const date = new Date(this.#options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
+    const launch = buildLaunch({
+      spec,
+      context,
+      runtimeApi: api.addressFor(this.id),
+      tmpDir: this.#tmpDir,
+      logStreamName: `${date}/[${spec.version}]${this.id}`,
+      provisioned: this.#options.provisioned,
+    });
+    api.register(this.id, {
+      next: (req, res) => this.#onNext(req, res),
+      response: (id, req, res) => void this.#onResult(id, req, res, 'response'),
+      error: (id, req, res) => void this.#onResult(id, req, res, 'error'),
+      initError: (req, res) => void this.#onInitError(req, res),
+    });
+
+    const child = spawn(launch.command, launch.args, {
+      cwd: spec.codeDir,
+      env: launch.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a timeout kills everything the function started.
+      detached: true,
+    });
+    this.#child = child;
+    child.on('error', (error) => {
+      this.#fail({ errorType: ERROR_TYPE.exit, errorMessage: `Runtime failed to start: ${error.message}` });
+    });
+    if (child.pid !== undefined) {
+      this.#memory = this.#options.memory.attach(child.pid, spec.memoryMB, () => this.kill());
+    }
+    const stdout = captureLines(child.stdout!, (line) => this.#log('stdout', line));
+    const stderr = captureLines(child.stderr!, (line) => {
+      this.#stderrTail.push(line);
+      if (this.#stderrTail.length > 20) this.#stderrTail.shift();
+      this.#log('stderr', line);
+    });
+    let closed = 0;
+    const onClosed = (): void => {
+      if (++closed < 3) return;
+      stdout.flush();
+      stderr.flush();
+      this.#onExit(child.exitCode, child.signalCode);
+    };
+    child.stdout!.on('close', onClosed);
+    child.stderr!.on('close', onClosed);
+    child.on('exit', () => {
+      onClosed();
+      // A grandchild holding the pipes open must not keep the environment alive.
+      setTimeout(() => {
+        if (this.state !== 'dead') {
+          closed = 2;
+          onClosed();
+        }
+      }, 100).unref();
+    });
+  }
+
+  /** Runs one invocation; the result is always a value (function errors included), never a throw. */
+  invoke(invocation: Invocation): void {
+    this.state = 'busy';
+    if (this.initError !== undefined) {
+      this.#finishWith(invocation, { kind: 'fatal', error: this.initError, status: 'error' });
+      return;
+    }
+    if (this.#pendingNext !== undefined) this.#dispatch(invocation);
+    else this.#queued = invocation;
+  }
+
+  /** Kills the whole process tree at once. */
+  kill(): void {
+    const pids = new Set(this.#memory?.pids() ?? []);
+    const pid = this.#child?.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        pids.add(pid);
+      }
+    }
+    for (const other of pids) {
+      try {
+        process.kill(other, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  #log(stream: LogStream, line: string, active = this.#active): void {
+    const requestId = active?.invocation.requestId;
+    active?.tail?.push(line);
+    this.#options.onLog({
+      time: this.#options.clock.now(),
+      functionName: this.spec.name,
+      version: this.spec.version,
+      requestId,
+      stream,
+      line,
+    });
+  }
+
+  #onNext(_req: IncomingMessage, res: ServerResponse): void {
+    if (this.state === 'starting') {
+      this.#initDurationMs = this.#options.clock.monotonic() - this.#startedAt;
+      this.state = 'idle';
+      this.#pendingNext = res;
+      this.#options.onAvailable(this);
+      return;
+    }
+    this.#pendingNext = res;
+    const queued = this.#queued;
+    if (queued !== undefined) {
+      this.#queued = undefined;
+      this.#dispatch(queued);
+    }
+  }
+
+  #dispatch(invocation: Invocation): void {
+    const res = this.#pendingNext!;
+    this.#pendingNext = undefined;
+    const { clock } = this.#options;
+    const timeoutMs = this.spec.timeoutS * 1000;
+    const deadline = clock.now() + timeoutMs;
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': invocation.payload.length,
+      [HEADER.requestId]: invocation.requestId,
+      [HEADER.deadlineMs]: deadline,
+      [HEADER.functionArn]: invocation.functionArn,
+      [HEADER.traceId]: invocation.traceId,
+    };
+    if (invocation.clientContext !== undefined) headers[HEADER.clientContext] = invocation.clientContext;
+    if (invocation.identity !== undefined) headers[HEADER.cognitoIdentity] = invocation.identity;
+
+    const active: Active = {
+      invocation,
+      dispatchedAt: clock.monotonic(),
+      tail: invocation.logTail ? new LogTail() : undefined,
+      timer: setTimeout(() => this.#onTimeout(), timeoutMs),
+      done: false,
+    };
+    this.#active = active;
+    this.#log('platform', `START RequestId: ${invocation.requestId} Version: ${this.spec.version}`);
+    res.writeHead(200, headers);
+    res.end(invocation.payload);
+  }
+
+  async #onResult(requestId: string, req: IncomingMessage, res: ServerResponse, kind: 'response' | 'error') {
+    const active = this.#active;
+    if (active === undefined || active.done || active.invocation.requestId !== requestId) {
+      req.resume();
+      sendJson(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+      return;
+    }
+    const receivedAt = this.#options.clock.monotonic();
+    const body = await readBody(req, MAX_SYNC_PAYLOAD_BYTES);
+    if (body === undefined) {
+      sendJson(res, 413, {
+        errorMessage: `Exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
+        errorType: 'RequestEntityTooLarge',
+      });
+      const error = {
+        errorType: ERROR_TYPE.responseTooLarge,
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
+      };
+      this.#complete(active, { kind: 'fatal', error, status: 'error' }, receivedAt);
+      return;
+    }
+    sendJson(res, 202, { status: 'OK' });
+    const contentType = req.headers['content-type'];
+    const outcome: Outcome = kind === 'response' ? { kind, body, contentType } : { kind, body };
+    // Lines the function printed before answering are already in the pipe: read them first,
+    // so they belong to this invocation and come before its END line.
+    setImmediate(() => this.#complete(active, outcome, receivedAt));
+  }
+
+  async #onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, MAX_SYNC_PAYLOAD_BYTES);
+    sendJson(res, 202, { status: 'OK' });
+    this.initError = parseFunctionError(body) ?? { errorType: 'Runtime.Unknown', errorMessage: 'init failed' };
+    // The runtime exits after reporting; #onExit hands the error to whoever waits.
+  }
+
+  #onTimeout(): void {
+    const active = this.#active;
+    if (active === undefined || active.done) return;
+    const seconds = this.spec.timeoutS.toFixed(2);
+    const error = {
+      errorType: ERROR_TYPE.timeout,
+      errorMessage: `RequestId: ${active.invocation.requestId} Error: Task timed out after ${seconds} seconds`,
+    };
+    this.#deathReason = { kind: 'fatal', error, status: 'timeout' };
+    this.kill();
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.state === 'dead') return;
+    const oom =
+      this.#memory?.oomKilled() === true || this.#stderrTail.some((line) => line.includes('heap out of memory'));
+    const active = this.#active;
+    const requestId = active?.invocation.requestId ?? this.#queued?.requestId;
+    const prefix = requestId ? `RequestId: ${requestId} Error: ` : '';
+    const status = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
+    let reason: Fatal | undefined = this.#deathReason;
+    if (reason === undefined && oom) {
+      reason = {
+        kind: 'fatal',
+        error: { errorType: ERROR_TYPE.outOfMemory, errorMessage: `${prefix}Runtime exited with error: ${status}` },
+        status: 'error',
+      };
+    }
+    reason ??= {
+      kind: 'fatal',
+      error: this.initError ?? {
+        errorType: ERROR_TYPE.exit,
+        errorMessage:
+          code === 0 && !signal
+            ? `${prefix}Runtime exited without providing a reason`
+            : `${prefix}Runtime exited with error: ${status}`,
+      },
+      status: 'error',
+    };
+    if (active !== undefined && !active.done) {
+      this.#complete(active, reason, this.#options.clock.monotonic());
+    } else if (this.#queued !== undefined) {
+      const queued = this.#queued;
+      this.#queued = undefined;
+      this.#finishWith(queued, reason);
+    } else if (this.state === 'starting' && reason.kind === 'fatal') {
+      // Died during init with nobody waiting on it yet: the pool hands the error to the
+      // invocation that asked for this environment.
+      this.initError ??= reason.error;
+      this.#options.onAvailable(this);
+    }
+    this.#die();
+  }
+
+  #fail(error: FunctionError): void {
+    this.initError ??= error;
+    if (this.state === 'starting') this.#options.onAvailable(this);
+    this.#die();
+  }
+
+  #die(): void {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    this.#options.api.unregister(this.id);
+    if (this.#pendingNext !== undefined) this.#pendingNext.destroy();
+    this.#memory?.release();
+    rmSync(this.#tmpDir, { recursive: true, force: true });
+    this.#options.onDead(this);
+  }
+
+  #complete(active: Active, outcome: Outcome, endedAt: number): void {
+    if (active.done) return;
+    active.done = true;
+    clearTimeout(active.timer);
+    this.#active = undefined;
+    const { invocation } = active;
+    const durationMs = endedAt - active.dispatchedAt;
+    const memorySizeMB = this.spec.memoryMB;
+    const maxMemoryUsedMB = this.#memory?.peakMB() ?? 0;
+    const initDurationMs = this.#reportedInit ? undefined : this.#initDurationMs;
+    this.#reportedInit = true;
+
+    const error = outcome.kind === 'fatal' ? outcome.error : outcome.kind === 'error' ? parseError(outcome.body) : undefined;
+    this.#log('platform', `END RequestId: ${invocation.requestId}`, active);
+    this.#log(
+      'platform',
+      formatReport({
+        requestId: invocation.requestId,
+        durationMs,
+        billedDurationMs: Math.ceil(durationMs),
+        memorySizeMB,
+        maxMemoryUsedMB,
+        initDurationMs,
+        ...(outcome.kind === 'fatal' ? { status: outcome.status, errorType: outcome.error.errorType } : {}),
+      }),
+      active,
+    );
+    invocation.resolve({
+      requestId: invocation.requestId,
+      payload: outcome.kind === 'fatal' ? Buffer.from(JSON.stringify(outcome.error)) : outcome.body,
+      contentType: outcome.kind === 'response' ? outcome.contentType : 'application/json',
+      error,
+      executedVersion: this.spec.version,
+      coldStart: initDurationMs !== undefined,
+      initDurationMs,
+      durationMs,
+      billedDurationMs: Math.ceil(durationMs),
+      memorySizeMB,
+      maxMemoryUsedMB,
+      logTail: active.tail?.text(),
+    });
+    this.lastUsed = this.#options.clock.monotonic();
+    if (outcome.kind === 'fatal') {
+      this.kill();
+      return;
+    }
+    if (this.state === 'busy') {
+      this.state = 'idle';
+      void this.#checkTmp();
+      this.#options.onAvailable(this);
+    }
+  }
+
+  /** A function that fills its temp dir past the cap loses its environment, as a full disk would. */
+  async #checkTmp(): Promise<void> {
+    const bytes = await directorySize(this.#tmpDir);
+    if (bytes > this.spec.tmpMB * 1024 * 1024 && this.state !== 'dead') {
+      this.#log('platform', `Temp storage ${Math.ceil(bytes / 1048576)} MB is over the ${this.spec.tmpMB} MB cap: environment recycled`);
+      this.kill();
+    }
+  }
+
+  /** An invocation that never reached the runtime (init failed): result only, no START line. */
+  #finishWith(invocation: Invocation, outcome: Fatal): void {
+    const now = this.#options.clock.monotonic();
+    const tail = invocation.logTail ? new LogTail() : undefined;
+    this.#complete({ invocation, dispatchedAt: now, tail, timer: undefined, done: false }, outcome, now);
+  }
+}
+
+function parseFunctionError(body: Buffer | undefined): FunctionError | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const trace = parsed.stackTrace ?? parsed.trace;
+    return {
+      errorType: String(parsed.errorType ?? 'Unhandled'),
+      errorMessage: String(parsed.errorMessage ?? ''),
+      ...(Array.isArray(trace) ? { stackTrace: trace.map(String) } : {}),
+    };
+  } catch {
+    return { errorType: 'Unhandled', errorMessage: body.toString('utf8') };
+  }
+}
+
+function parseError(body: Buffer): FunctionError {
+  return parseFunctionError(body) ?? { errorType: 'Unhandled', errorMessage: '' };
+}

@@ -1,0 +1,173 @@
+import { LaambdaError } from '../../core/errors.ts';
+import type { Clock } from '../../core/ports.ts';
+import type { ResolvedFunctionSpec } from '../../core/function.ts';
+import type { Environment } from './environment.ts';
+import type { Invocation } from './types.ts';
+
+export interface PoolOptions {
+  spec: ResolvedFunctionSpec;
+  clock: Clock;
+  /** Idle environments older than this are stopped (scale to zero), minWarm excepted. */
+  idleTimeoutMs: number;
+  createEnvironment(hooks: {
+    provisioned: boolean;
+    onAvailable(env: Environment): void;
+    onDead(env: Environment): void;
+  }): Environment;
+}
+
+export interface PoolStats {
+  functionName: string;
+  version: string;
+  environments: number;
+  starting: number;
+  busy: number;
+  idle: number;
+  waiting: number;
+}
+
+/**
+ * The environments of one function version. Each serves one invocation at a time; more start
+ * on demand up to the concurrency limit, never more at once than invocations waiting for one.
+ */
+export class Pool {
+  readonly spec: ResolvedFunctionSpec;
+  readonly #options: PoolOptions;
+  readonly #envs = new Set<Environment>();
+  readonly #starting = new Set<Environment>();
+  /** Most recently used last, so the oldest idle ones are the ones reaped. */
+  #idle: Environment[] = [];
+  #waiting: Invocation[] = [];
+  #closing = false;
+  readonly #reaper: NodeJS.Timeout;
+  #emptied: (() => void) | undefined;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.spec = options.spec;
+    this.#reaper = setInterval(() => this.#reap(), Math.max(10, Math.min(options.idleTimeoutMs / 2, 1000)));
+    this.#reaper.unref();
+    this.#fill();
+  }
+
+  /** Runs the invocation on an idle environment, or queues it for one that is starting. */
+  submit(invocation: Invocation): void {
+    if (this.#closing) {
+      throw new LaambdaError('ERR_ENGINE_CLOSED', `function ${this.spec.name} is being stopped`);
+    }
+    for (let env = this.#idle.pop(); env !== undefined; env = this.#idle.pop()) {
+      if (env.state === 'idle') {
+        env.invoke(invocation);
+        return;
+      }
+    }
+    // Throttle only when no environment could ever take it: all exist and none is starting spare.
+    if (this.#envs.size >= this.spec.concurrency && this.#waiting.length >= this.#starting.size) {
+      throw new LaambdaError(
+        'ERR_INVOKE_THROTTLED',
+        `Rate Exceeded: function ${this.spec.name} is at its concurrency limit of ${this.spec.concurrency}`,
+        { details: { reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', limit: this.spec.concurrency } },
+      );
+    }
+    this.#waiting.push(invocation);
+    this.#fill();
+  }
+
+  stats(): PoolStats {
+    let busy = 0;
+    for (const env of this.#envs) if (env.state === 'busy') busy++;
+    return {
+      functionName: this.spec.name,
+      version: this.spec.version,
+      environments: this.#envs.size,
+      starting: this.#starting.size,
+      busy,
+      idle: this.#idle.filter((env) => env.state === 'idle').length,
+      waiting: this.#waiting.length,
+    };
+  }
+
+  /** Process ids of the live environments (for leak checks and metrics). */
+  pids(): number[] {
+    return [...this.#envs].flatMap((env) => (env.pid === undefined ? [] : [env.pid]));
+  }
+
+  /**
+   * Stops taking invocations; idle environments stop now, busy ones after their invocation
+   * (in-flight work finishes on the old code). Resolves when every environment is gone.
+   */
+  drain(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#reaper);
+    for (const env of this.#envs) if (env.state !== 'busy') env.kill();
+    return this.#whenEmpty();
+  }
+
+  /** Stops everything now, failing queued invocations. */
+  close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#reaper);
+    for (const invocation of this.#waiting.splice(0)) {
+      invocation.reject(new LaambdaError('ERR_ENGINE_CLOSED', 'the engine stopped before the invocation ran'));
+    }
+    for (const env of this.#envs) env.kill();
+    return this.#whenEmpty();
+  }
+
+  #whenEmpty(): Promise<void> {
+    if (this.#envs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#emptied = resolve;
+    });
+  }
+
+  #start(provisioned: boolean): void {
+    const env = this.#options.createEnvironment({
+      provisioned,
+      onAvailable: (ready) => this.#onAvailable(ready),
+      onDead: (dead) => this.#onDead(dead),
+    });
+    this.#envs.add(env);
+    this.#starting.add(env);
+    env.start();
+  }
+
+  /** Starts environments for waiting invocations and up to the warm minimum. */
+  #fill(): void {
+    if (this.#closing) return;
+    while (this.#starting.size < this.#waiting.length && this.#envs.size < this.spec.concurrency) {
+      this.#start(false);
+    }
+    while (this.#envs.size < this.spec.minWarm) this.#start(true);
+  }
+
+  #onAvailable(env: Environment): void {
+    this.#starting.delete(env);
+    if (this.#closing) {
+      env.kill();
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next !== undefined) env.invoke(next);
+    else if (env.initError === undefined) this.#idle.push(env);
+  }
+
+  #onDead(env: Environment): void {
+    this.#envs.delete(env);
+    this.#starting.delete(env);
+    this.#idle = this.#idle.filter((other) => other !== env);
+    if (this.#envs.size === 0 && this.#emptied !== undefined) this.#emptied();
+    this.#fill();
+  }
+
+  #reap(): void {
+    const cutoff = this.#options.clock.monotonic() - this.#options.idleTimeoutMs;
+    for (const env of [...this.#idle]) {
+      if (this.#envs.size <= this.spec.minWarm) return;
+      if (env.state === 'idle' && env.lastUsed < cutoff) {
+        this.#idle = this.#idle.filter((other) => other !== env);
+        env.kill();
+      }
+    }
+  }
+}
