@@ -92,4 +92,15 @@ describe('aws-lambda-ric on the Runtime API', { timeout: 25 * 60_000 }, () => {
     assert.equal(res.error.errorType, 'RicFixtureError');
     assert.equal(res.error.errorMessage, 'refused {"hello":"world"}');
   });
+
+  // ric posts init errors with Node's http client to the host:port it splits out of
+  // AWS_LAMBDA_RUNTIME_API, dropping any path after the port: each environment's address is
+  // therefore a bare host:port.
+  it('reports an init error (handler not found) through ric', async (t) => {
+    if (skip !== undefined || engine === undefined) return t.skip(skip);
+    const res = await engine.invoke(fn('ric-missing', 'index.missing'), { payload: '{}' });
+    assert.ok(res.error, `expected an error, got payload ${res.payload.toString('utf8')}`);
+    assert.equal(res.error.errorType, 'Runtime.HandlerNotFound');
+    assert.equal(res.error.errorMessage, 'index.missing is undefined or not exported');
+  });
 });

@@ -81,7 +81,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const accountId = options.accountId ?? '000000000000';
   const tmpRoot = path.join(options.dataDir, 'runtime', `tmp-${process.pid}`);
   mkdirSync(tmpRoot, { recursive: true });
-  const api = await createRuntimeApiServer();
+  const api = createRuntimeApiServer();
   const memory = createMemoryGuard(options.memoryEnforcement ?? 'auto');
   const onLog: LogSink = options.onLog ?? (() => {});
   let python: PythonInterpreter | undefined;

@@ -9,7 +9,7 @@ import { ERROR_TYPE, HEADER, MAX_SYNC_PAYLOAD_BYTES } from '../protocol.js';
 import { buildLaunch, type LaunchContext } from './launch.ts';
 import { captureLines, formatReport, LogTail, type LogSink, type LogStream } from './log-capture.ts';
 import type { MemoryGuard, MemoryHandle } from './memory.ts';
-import { readBody, type RuntimeApiServer, sendJson } from './runtime-api.ts';
+import { readBody, type RuntimeApiEndpoint, type RuntimeApiServer, sendJson } from './runtime-api.ts';
 import { directorySize } from './tmp-size.ts';
 import type { FunctionError, Invocation, InvokeResult } from './types.ts';
 
@@ -60,6 +60,8 @@ export class Environment {
   #initDurationMs: number | undefined;
   #reportedInit = false;
   #child: ChildProcess | undefined;
+  #endpoint: RuntimeApiEndpoint | undefined;
+  #killRequested = false;
   #memory: MemoryHandle | undefined;
   #pendingNext: ServerResponse | undefined;
   #queued: Invocation | undefined;
@@ -81,22 +83,32 @@ export class Environment {
 
   /** Starts the process; the environment reports itself available once init is done. */
   start(): void {
+    this.#launch().catch((error: Error) => {
+      this.#fail({ errorType: ERROR_TYPE.exit, errorMessage: `Runtime failed to start: ${error.message}` });
+    });
+  }
+
+  async #launch(): Promise<void> {
     const { spec, api, context } = this.#options;
     mkdirSync(this.#tmpDir, { recursive: true });
-    const date = new Date(this.#options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
-    const launch = buildLaunch({
-      spec,
-      context,
-      runtimeApi: api.addressFor(this.id),
-      tmpDir: this.#tmpDir,
-      logStreamName: `${date}/[${spec.version}]${this.id}`,
-      provisioned: this.#options.provisioned,
-    });
-    api.register(this.id, {
+    this.#endpoint = await api.open({
       next: (req, res) => this.#onNext(req, res),
       response: (id, req, res) => void this.#onResult(id, req, res, 'response'),
       error: (id, req, res) => void this.#onResult(id, req, res, 'error'),
       initError: (req, res) => void this.#onInitError(req, res),
+    });
+    if (this.#killRequested) {
+      this.#die();
+      return;
+    }
+    const date = new Date(this.#options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
+    const launch = buildLaunch({
+      spec,
+      context,
+      runtimeApi: this.#endpoint.address,
+      tmpDir: this.#tmpDir,
+      logStreamName: `${date}/[${spec.version}]${this.id}`,
+      provisioned: this.#options.provisioned,
     });
 
     const child = spawn(launch.command, launch.args, {
@@ -153,6 +165,11 @@ export class Environment {
 
   /** Kills the whole process tree at once. */
   kill(): void {
+    if (this.#child === undefined) {
+      // Still opening its endpoint: #launch stops before spawning.
+      this.#killRequested = true;
+      return;
+    }
     const pids = new Set(this.#memory?.pids() ?? []);
     const pid = this.#child?.pid;
     if (pid !== undefined) {
@@ -280,6 +297,7 @@ export class Environment {
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.state === 'dead') return;
+    if (this.state === 'starting') this.#initDurationMs ??= this.#options.clock.monotonic() - this.#startedAt;
     const oom =
       this.#memory?.oomKilled() === true || this.#stderrTail.some((line) => line.includes('heap out of memory'));
     const active = this.#active;
@@ -329,7 +347,7 @@ export class Environment {
   #die(): void {
     if (this.state === 'dead') return;
     this.state = 'dead';
-    this.#options.api.unregister(this.id);
+    this.#endpoint?.close();
     if (this.#pendingNext !== undefined) this.#pendingNext.destroy();
     this.#memory?.release();
     rmSync(this.#tmpDir, { recursive: true, force: true });

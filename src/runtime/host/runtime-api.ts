@@ -10,16 +10,20 @@ export interface RuntimeApiHandlers {
   initError(req: IncomingMessage, res: ServerResponse): void;
 }
 
+/** A Runtime API endpoint of one environment. */
+export interface RuntimeApiEndpoint {
+  /** The value for AWS_LAMBDA_RUNTIME_API: `127.0.0.1:PORT`, nothing after the port. */
+  address: string;
+  close(): void;
+}
+
 /**
- * One Lambda Runtime API server for every environment of the engine. Each environment gets
- * `AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT/ENV-ID`: runtime clients build their URLs by
- * concatenating onto that value, so the unguessable id routes every call to its environment.
+ * Opens Runtime API endpoints, one listener per environment. A shared listener with a path
+ * prefix per environment is not enough: aws-lambda-ric's JavaScript client keeps only host
+ * and port when it reports init errors, so the address must be a bare `host:port`.
  */
 export interface RuntimeApiServer {
-  /** The value for AWS_LAMBDA_RUNTIME_API of the environment with this id. */
-  addressFor(envId: string): string;
-  register(envId: string, handlers: RuntimeApiHandlers): void;
-  unregister(envId: string): void;
+  open(handlers: RuntimeApiHandlers): Promise<RuntimeApiEndpoint>;
   close(): Promise<void>;
 }
 
@@ -45,33 +49,26 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
   });
 }
 
-function route(url: string): { envId: string; rest: string[] } | undefined {
+function route(url: string): string[] | undefined {
   const parts = url.split('?')[0]?.split('/') ?? [];
-  // ['', envId, '2018-06-01', 'runtime', ...]
-  if (parts.length < 5 || parts[2] !== RUNTIME_API_VERSION || parts[3] !== 'runtime') return undefined;
-  return { envId: parts[1] ?? '', rest: parts.slice(4) };
+  // ['', '2018-06-01', 'runtime', ...]
+  if (parts.length < 4 || parts[1] !== RUNTIME_API_VERSION || parts[2] !== 'runtime') return undefined;
+  return parts.slice(3);
 }
 
-export async function createRuntimeApiServer(host = '127.0.0.1'): Promise<RuntimeApiServer> {
-  const environments = new Map<string, RuntimeApiHandlers>();
-
+function listen(handlers: RuntimeApiHandlers, host: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    const match = route(req.url ?? '');
-    const handlers = match && environments.get(match.envId);
-    if (match === undefined || handlers === undefined) {
-      sendJson(res, 404, { errorMessage: 'Unknown Runtime API path or environment', errorType: 'NotFound' });
-      return;
-    }
-    const [a, b, c] = match.rest;
+    const [a, b, c] = route(req.url ?? '') ?? [];
     if (req.method === 'GET' && a === 'invocation' && b === 'next' && c === undefined) {
       handlers.next(req, res);
     } else if (req.method === 'POST' && a === 'invocation' && b && c === 'response') {
-      handlers.response(b, req, res);
+      handlers.response(decodeURIComponent(b), req, res);
     } else if (req.method === 'POST' && a === 'invocation' && b && c === 'error') {
-      handlers.error(b, req, res);
+      handlers.error(decodeURIComponent(b), req, res);
     } else if (req.method === 'POST' && a === 'init' && b === 'error') {
       handlers.initError(req, res);
     } else {
+      req.resume();
       sendJson(res, 404, { errorMessage: `No route for ${req.method} ${req.url}`, errorType: 'NotFound' });
     }
   });
@@ -80,21 +77,28 @@ export async function createRuntimeApiServer(host = '127.0.0.1'): Promise<Runtim
   server.headersTimeout = 0;
   server.keepAliveTimeout = 0;
   server.timeout = 0;
-
-  await new Promise<void>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(0, host, () => resolve(server));
   });
-  const { port } = server.address() as AddressInfo;
+}
 
+export function createRuntimeApiServer(host = '127.0.0.1'): RuntimeApiServer {
+  const servers = new Set<http.Server>();
+  const stop = (server: http.Server): void => {
+    servers.delete(server);
+    server.closeAllConnections();
+    server.close();
+  };
   return {
-    addressFor: (envId) => `${host}:${port}/${envId}`,
-    register: (envId, handlers) => void environments.set(envId, handlers),
-    unregister: (envId) => void environments.delete(envId),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    async open(handlers) {
+      const server = await listen(handlers, host);
+      servers.add(server);
+      const { port } = server.address() as AddressInfo;
+      return { address: `${host}:${port}`, close: () => stop(server) };
+    },
+    async close() {
+      for (const server of [...servers]) stop(server);
+    },
   };
 }
