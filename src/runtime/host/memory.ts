@@ -114,8 +114,11 @@ function createCgroupV1Guard(root: string): MemoryGuard {
       };
       let peak = 0;
       return {
+        // The cgroup charges only pages the environment faulted in first; the resident peak of
+        // its main process also counts the shared runtime pages, as Lambda's figure does.
         peakMB: () => {
-          peak = Math.max(peak, Number.parseInt(read('memory.max_usage_in_bytes'), 10) || 0);
+          const charged = Number.parseInt(read('memory.max_usage_in_bytes'), 10) || 0;
+          peak = Math.max(peak, charged, readProcessMemory(pid).peak);
           return Math.ceil(peak / MB);
         },
         oomKilled: () => /oom_kill [1-9]/.test(read('memory.oom_control')),

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { registerInvoke } from './commands/invoke.ts';
+import { EXIT, printError } from './output.ts';
+
+/** Builds the CLI; every command body runs through `run`, which maps errors to exit codes. */
+export function createProgram(): Command {
+  const program = new Command('laambda')
+    .description('AWS-Lambda-compatible functions: a fast local loop and a self-hosted Lambda PaaS')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const run = async (work: () => Promise<number>): Promise<void> => {
+    try {
+      process.exitCode = await work();
+    } catch (error) {
+      process.exitCode = printError(error);
+    }
+  };
+  registerInvoke(program, run);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    process.exitCode = printError(error);
+  }
+}

@@ -1,0 +1,34 @@
+import { styleText } from 'node:util';
+import { isLaambdaError } from '../core/errors.ts';
+import type { LogRecord } from '../runtime/index.ts';
+
+/** Exit codes: 1 user error, 2 usage, 3 system error. */
+export const EXIT = { ok: 0, user: 1, usage: 2, system: 3 } as const;
+
+type Style = Parameters<typeof styleText>[0];
+
+function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
+  return stream.isTTY && !process.env.NO_COLOR ? styleText(style, text) : text;
+}
+
+/** `✘ CODE: message` and one line on how to fix it; returns the exit code. */
+export function printError(error: unknown, stream: NodeJS.WriteStream = process.stderr): number {
+  if (isLaambdaError(error)) {
+    stream.write(`${paint(stream, 'red', '✘')} ${error.code}: ${error.message}\n`);
+    stream.write(`  ${paint(stream, 'dim', 'fix:')} ${error.fix}\n`);
+    return error.kind === 'user' ? EXIT.user : EXIT.system;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  stream.write(`${paint(stream, 'red', '✘')} ERR_INTERNAL: ${message}\n`);
+  stream.write(`  ${paint(stream, 'dim', 'fix:')} This is a bug in laambda; please report it with this output.\n`);
+  return EXIT.system;
+}
+
+/** A function's log line as the terminal shows it; REPORT lines stand out. */
+export function formatLogLine(record: LogRecord, stream: NodeJS.WriteStream): string {
+  // Lambda's Node runtime folds a multi-line message into one record with carriage returns.
+  const line = record.line.replaceAll('\r', '\n    ');
+  if (record.stream !== 'platform') return `${line}\n`;
+  if (line.startsWith('REPORT')) return `${paint(stream, 'cyan', line)}\n`;
+  return `${paint(stream, 'dim', line)}\n`;
+}
