@@ -84,7 +84,7 @@ export const ERROR_CODES = {
     kind: 'system',
     fix: 'The engine is shutting down; retry against a running instance.',
   },
-  ERR_INTERNAL: {
+  ERR_PLATFORM_INTERNAL: {
     status: 500,
     kind: 'system',
     fix: 'This is a bug in laambda; please report it with the log lines around it.',
