@@ -19,7 +19,7 @@ export function printError(error: unknown, stream: NodeJS.WriteStream = process.
     return error.kind === 'user' ? EXIT.user : EXIT.system;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  stream.write(`${paint(stream, 'red', '✘')} ERR_INTERNAL: ${message}\n`);
+  stream.write(`${paint(stream, 'red', '✘')} ERR_PLATFORM_INTERNAL: ${message}\n`);
   stream.write(`  ${paint(stream, 'dim', 'fix:')} This is a bug in laambda; please report it with this output.\n`);
   return EXIT.system;
 }
