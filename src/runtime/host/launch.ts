@@ -102,8 +102,12 @@ export interface PythonInterpreter {
   version: string;
 }
 
+const resolvedPythons = new Map<string, PythonInterpreter>();
+
 export function resolvePython(configured: string | undefined, env: NodeJS.ProcessEnv): PythonInterpreter {
   const candidate = configured ?? 'python3';
+  const known = resolvedPythons.get(candidate);
+  if (known !== undefined) return known;
   try {
     const printed = execFileSync(candidate, ['-S', '-c', SHOW_PYTHON], {
       encoding: 'utf8',
@@ -113,7 +117,9 @@ export function resolvePython(configured: string | undefined, env: NodeJS.Proces
     }).trim();
     const [real = '', version = '3'] = printed.split(' ');
     accessSync(real, constants.X_OK);
-    return { path: real, version };
+    const interpreter = { path: real, version };
+    resolvedPythons.set(candidate, interpreter);
+    return interpreter;
   } catch (error) {
     throw new LaambdaError(
       'ERR_RUNTIME_INTERPRETER_MISSING',
