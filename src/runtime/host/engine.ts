@@ -90,6 +90,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     accountId,
     credentials: options.credentials ?? DEFAULT_CREDENTIALS,
     platformEnvironment: options.platformEnvironment ?? {},
+    pycacheDir: path.join(options.dataDir, 'runtime', 'pycache'),
     python: () => (python ??= resolvePython(options.python, options.hostEnv ?? process.env)),
   };
   const pools = new Map<string, Pool>();
@@ -124,7 +125,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
     invoke(spec, request) {
       const payload = typeof request.payload === 'string' ? Buffer.from(request.payload) : request.payload;
-      if (payload.length > MAX_SYNC_PAYLOAD_BYTES) {
+      // AWS: "Request must be smaller than 6291456 bytes for the InvokeFunction operation".
+      if (payload.length >= MAX_SYNC_PAYLOAD_BYTES) {
         return Promise.reject(
           new LaambdaError(
             'ERR_INVOKE_PAYLOAD_TOO_LARGE',
