@@ -34,6 +34,7 @@ export const ERROR_TYPE = Object.freeze({
   unhandledRejection: 'Runtime.UnhandledPromiseRejection',
   timeout: 'Sandbox.Timedout',
   responseTooLarge: 'Function.ResponseSizeTooLarge',
+  invalidEntrypoint: 'Runtime.InvalidEntrypoint',
 });
 
 /**

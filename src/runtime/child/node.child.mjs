@@ -361,19 +361,26 @@ function runHandler(handler, event, context) {
     /** @param {unknown} error @param {unknown} [result] */
     const callback = (error, result) => {
       const failed = error !== undefined && error !== null;
-      if (context.callbackWaitsForEmptyEventLoop) {
-        // Lambda answers once the event loop has nothing left to do.
+      if (!failed && context.callbackWaitsForEmptyEventLoop) {
+        // Lambda answers a success once the event loop has nothing left to do; an error at once.
         process.removeListener('beforeExit', onEmptyLoop);
-        onEmptyLoop = () => settle(failed, failed ? error : result);
+        onEmptyLoop = () => settle(false, result);
         process.once('beforeExit', onEmptyLoop);
       } else {
         settle(failed, failed ? error : result);
       }
     };
+    // The legacy context methods answer at once, whatever callbackWaitsForEmptyEventLoop says
+    // (as aws-lambda-nodejs-runtime-interface-client's CallbackContext does).
+    /** @param {unknown} error @param {unknown} [result] */
+    const done = (error, result) => {
+      const failed = error !== undefined && error !== null;
+      settle(failed, failed ? error : result);
+    };
     Object.assign(context, {
-      done: callback,
-      succeed: (/** @type {unknown} */ result) => callback(null, result),
-      fail: (/** @type {unknown} */ error) => callback(error ?? 'handled'),
+      done,
+      succeed: (/** @type {unknown} */ result) => done(null, result),
+      fail: (/** @type {unknown} */ error) => done(error ?? 'handled'),
     });
 
     try {
@@ -387,7 +394,8 @@ function runHandler(handler, event, context) {
       if (returned !== null && typeof returned?.then === 'function') {
         returned.then(
           (/** @type {unknown} */ result) => settle(false, result),
-          (/** @type {unknown} */ error) => settle(true, error),
+          // A promise rejected with nothing fails as context.fail() does: 'handled'.
+          (/** @type {unknown} */ error) => settle(true, error ?? 'handled'),
         );
       } else {
         // A callback handler that never calls back answers null once the loop is empty.
@@ -454,6 +462,11 @@ function installCrashHandlers() {
 }
 
 async function main() {
+  // Output must reach the platform before the result does, as on Lambda. Node leaves pipes
+  // non-blocking on Linux and queues what the reader has not taken yet: lines would then land
+  // after END (tagged with the next request), a function printing a gigabyte would hold it all
+  // in memory, and process.exit() would drop what is still queued.
+  for (const stream of [process.stdout, process.stderr]) /** @type {any} */ (stream)._handle?.setBlocking?.(true);
   patchConsole();
   installCrashHandlers();
   const handler = await loadHandler(process.env._HANDLER ?? '');

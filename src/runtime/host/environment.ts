@@ -27,8 +27,8 @@ export interface EnvironmentOptions {
   provisioned: boolean;
   /** Told when the environment can take an invocation (after init, after each invocation). */
   onAvailable(env: Environment): void;
-  /** Told once when the environment is gone. */
-  onDead(env: Environment): void;
+  /** Told once when the environment is gone, with an invocation it took but never started. */
+  onDead(env: Environment, undelivered?: Invocation): void;
 }
 
 type Fatal = { kind: 'fatal'; error: FunctionError; status: 'timeout' | 'error' };
@@ -56,7 +56,7 @@ export class Environment {
 
   readonly #options: EnvironmentOptions;
   readonly #tmpDir: string;
-  readonly #startedAt: number;
+  #startedAt: number;
   #initDurationMs: number | undefined;
   #reportedInit = false;
   #child: ChildProcess | undefined;
@@ -75,6 +75,9 @@ export class Environment {
     this.#startedAt = options.clock.monotonic();
     this.lastUsed = this.#startedAt;
     this.#tmpDir = path.join(options.tmpRoot, this.id);
+    // A provisioned environment initialises before anyone invokes it: its first invocation waits
+    // for no init, so it is no cold start and its REPORT has no Init Duration (as on Lambda).
+    this.#reportedInit = options.provisioned;
   }
 
   get pid(): number | undefined {
@@ -111,6 +114,8 @@ export class Environment {
       provisioned: this.#options.provisioned,
     });
 
+    // Init Duration counts from the spawn: resolving an interpreter or a port is platform time.
+    this.#startedAt = this.#options.clock.monotonic();
     const child = spawn(launch.command, launch.args, {
       cwd: spec.codeDir,
       env: launch.env,
@@ -119,9 +124,7 @@ export class Environment {
       detached: true,
     });
     this.#child = child;
-    child.on('error', (error) => {
-      this.#fail({ errorType: ERROR_TYPE.exit, errorMessage: `Runtime failed to start: ${error.message}` });
-    });
+    child.on('error', (error) => this.#fail(entrypointError(launch.command, error)));
     if (child.pid !== undefined) {
       this.#memory = this.#options.memory.attach(child.pid, spec.memoryMB, () => this.kill());
     }
@@ -301,7 +304,7 @@ export class Environment {
     const oom =
       this.#memory?.oomKilled() === true || this.#stderrTail.some((line) => line.includes('heap out of memory'));
     const active = this.#active;
-    const requestId = active?.invocation.requestId ?? this.#queued?.requestId;
+    const requestId = active?.invocation.requestId;
     const prefix = requestId ? `RequestId: ${requestId} Error: ` : '';
     const status = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
     let reason: Fatal | undefined = this.#deathReason;
@@ -323,35 +326,41 @@ export class Environment {
       },
       status: 'error',
     };
+    let undelivered: Invocation | undefined;
     if (active !== undefined && !active.done) {
       this.#complete(active, reason, this.#options.clock.monotonic());
     } else if (this.#queued !== undefined) {
-      const queued = this.#queued;
+      // The runtime exited between invocations (it reported an error, then quit) without asking
+      // for this one: it never ran, so another environment takes it, as on Lambda, instead of
+      // failing with a crash that was not its own.
+      undelivered = this.#queued;
       this.#queued = undefined;
-      this.#finishWith(queued, reason);
     } else if (this.state === 'starting' && reason.kind === 'fatal') {
       // Died during init with nobody waiting on it yet: the pool hands the error to the
       // invocation that asked for this environment.
       this.initError ??= reason.error;
       this.#options.onAvailable(this);
     }
-    this.#die();
+    this.#die(undelivered);
   }
 
   #fail(error: FunctionError): void {
+    if (this.state === 'starting') this.#initDurationMs ??= this.#options.clock.monotonic() - this.#startedAt;
     this.initError ??= error;
     if (this.state === 'starting') this.#options.onAvailable(this);
+    // A launch that failed after the spawn (e.g. joining the memory cgroup) leaves a process.
+    if (this.#child !== undefined) this.kill();
     this.#die();
   }
 
-  #die(): void {
+  #die(undelivered?: Invocation): void {
     if (this.state === 'dead') return;
     this.state = 'dead';
     this.#endpoint?.close();
     if (this.#pendingNext !== undefined) this.#pendingNext.destroy();
     this.#memory?.release();
     rmSync(this.#tmpDir, { recursive: true, force: true });
-    this.#options.onDead(this);
+    this.#options.onDead(this, undelivered);
   }
 
   #complete(active: Active, outcome: Outcome, endedAt: number): void {
@@ -422,6 +431,17 @@ export class Environment {
     const tail = invocation.logTail ? new LogTail() : undefined;
     this.#complete({ invocation, dispatchedAt: now, tail, timer: undefined, done: false }, outcome, now);
   }
+}
+
+/** A runtime that cannot be started, worded as Lambda words it (e.g. a bootstrap without +x). */
+function entrypointError(command: string, error: NodeJS.ErrnoException): FunctionError {
+  const errorMessage =
+    error.code === 'ENOENT'
+      ? `Couldn't find valid bootstrap(s): [${command}]`
+      : error.code === 'EACCES'
+        ? `fork/exec ${command}: permission denied (is it executable? chmod +x)`
+        : `fork/exec ${command}: ${error.message}`;
+  return { errorType: ERROR_TYPE.invalidEntrypoint, errorMessage };
 }
 
 function parseFunctionError(body: Buffer | undefined): FunctionError | undefined {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -85,7 +86,9 @@ function findCgroupV1Root(): string | undefined {
       .find((entry) => entry.split(':')[1]?.split(',').includes('memory'));
     if (line === undefined) return undefined;
     const own = path.join('/sys/fs/cgroup/memory', line.split(':')[2] ?? '/');
-    const root = path.join(own, `laambda-${process.pid}`);
+    // One root per guard, not per process: several engines in one process (tests, `dev` next to
+    // `server`) would otherwise hand out the same env-N directories.
+    const root = path.join(own, `laambda-${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(root, { recursive: true });
     return root;
   } catch {

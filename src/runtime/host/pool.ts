@@ -12,7 +12,7 @@ export interface PoolOptions {
   createEnvironment(hooks: {
     provisioned: boolean;
     onAvailable(env: Environment): void;
-    onDead(env: Environment): void;
+    onDead(env: Environment, undelivered?: Invocation): void;
   }): Environment;
 }
 
@@ -38,6 +38,8 @@ export class Pool {
   /** Most recently used last, so the oldest idle ones are the ones reaped. */
   #idle: Environment[] = [];
   #waiting: Invocation[] = [];
+  /** Killed for being idle, not yet gone. */
+  readonly #reaped = new Set<Environment>();
   #closing = false;
   readonly #reaper: NodeJS.Timeout;
   #emptied: (() => void) | undefined;
@@ -125,7 +127,7 @@ export class Pool {
     const env = this.#options.createEnvironment({
       provisioned,
       onAvailable: (ready) => this.#onAvailable(ready),
-      onDead: (dead) => this.#onDead(dead),
+      onDead: (dead, undelivered) => this.#onDead(dead, undelivered),
     });
     this.#envs.add(env);
     this.#starting.add(env);
@@ -152,9 +154,17 @@ export class Pool {
     else if (env.initError === undefined) this.#idle.push(env);
   }
 
-  #onDead(env: Environment): void {
+  #onDead(env: Environment, undelivered: Invocation | undefined): void {
+    if (undelivered !== undefined) {
+      if (this.#closing) {
+        undelivered.reject(new LaambdaError('ERR_ENGINE_CLOSED', 'the engine stopped before the invocation ran'));
+      } else {
+        this.#waiting.unshift(undelivered);
+      }
+    }
     this.#envs.delete(env);
     this.#starting.delete(env);
+    this.#reaped.delete(env);
     this.#idle = this.#idle.filter((other) => other !== env);
     if (this.#envs.size === 0 && this.#emptied !== undefined) this.#emptied();
     this.#fill();
@@ -163,9 +173,12 @@ export class Pool {
   #reap(): void {
     const cutoff = this.#options.clock.monotonic() - this.#options.idleTimeoutMs;
     for (const env of [...this.#idle]) {
-      if (this.#envs.size <= this.spec.minWarm) return;
+      // A reaped environment stays in #envs until its process has exited: count it out, or the
+      // reaper kills the warm minimum too (and #fill then starts it again, cold).
+      if (this.#envs.size - this.#reaped.size <= this.spec.minWarm) return;
       if (env.state === 'idle' && env.lastUsed < cutoff) {
         this.#idle = this.#idle.filter((other) => other !== env);
+        this.#reaped.add(env);
         env.kill();
       }
     }

@@ -56,15 +56,28 @@ function route(url: string): string[] | undefined {
   return parts.slice(3);
 }
 
+/**
+ * The request id in a path segment. A malformed escape (`%E0%A4%A`) must not throw out of the
+ * request listener, which would take the whole platform down: it stays as sent, matches no
+ * invocation, and the environment answers 400.
+ */
+function requestIdOf(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function listen(handlers: RuntimeApiHandlers, host: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const [a, b, c] = route(req.url ?? '') ?? [];
     if (req.method === 'GET' && a === 'invocation' && b === 'next' && c === undefined) {
       handlers.next(req, res);
     } else if (req.method === 'POST' && a === 'invocation' && b && c === 'response') {
-      handlers.response(decodeURIComponent(b), req, res);
+      handlers.response(requestIdOf(b), req, res);
     } else if (req.method === 'POST' && a === 'invocation' && b && c === 'error') {
-      handlers.error(decodeURIComponent(b), req, res);
+      handlers.error(requestIdOf(b), req, res);
     } else if (req.method === 'POST' && a === 'init' && b === 'error') {
       handlers.initError(req, res);
     } else {
