@@ -62,6 +62,7 @@ export class Environment {
   #child: ChildProcess | undefined;
   #endpoint: RuntimeApiEndpoint | undefined;
   #killRequested = false;
+  #tmpCheckedAt = Number.NEGATIVE_INFINITY;
   #memory: MemoryHandle | undefined;
   #pendingNext: ServerResponse | undefined;
   #queued: Invocation | undefined;
@@ -416,8 +417,15 @@ export class Environment {
     }
   }
 
-  /** A function that fills its temp dir past the cap loses its environment, as a full disk would. */
+  /**
+   * A function that fills its temp dir past the cap loses its environment, as a full disk
+   * would. Checked at most once a second: a directory walk per warm invocation costs more than
+   * the rest of the platform's work for it.
+   */
   async #checkTmp(): Promise<void> {
+    const now = this.#options.clock.monotonic();
+    if (now - this.#tmpCheckedAt < 1000) return;
+    this.#tmpCheckedAt = now;
     const bytes = await directorySize(this.#tmpDir);
     if (bytes > this.spec.tmpMB * 1024 * 1024 && this.state !== 'dead') {
       this.#log('platform', `Temp storage ${Math.ceil(bytes / 1048576)} MB is over the ${this.spec.tmpMB} MB cap: environment recycled`);
