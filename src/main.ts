@@ -1,6 +1,7 @@
 // The composition root: the only place that picks adapters and wires them together.
 import path from 'node:path';
 import type { Config } from './config/index.ts';
+import { createLogger } from './observe/logger.ts';
 import { createEngine, type Engine, type LogSink } from './runtime/index.ts';
 
 export interface LocalEngineOptions {
@@ -22,6 +23,7 @@ export function createLocalEngine(options: LocalEngineOptions): Promise<Engine> 
     idleTimeoutMs: config.idleTimeout * 1000,
     defaultConcurrency: config.concurrency,
     hostEnv: options.hostEnv,
+    logger: createLogger({ level: config.logLevel }),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });
 }

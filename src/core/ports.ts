@@ -23,3 +23,12 @@ export interface Logger {
   error: LogFn;
   child(bindings: Record<string, unknown>): Logger;
 }
+
+/** A logger that drops everything: the default where none is injected. */
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+};

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { LaambdaError } from '../../core/errors.ts';
+import { isLaambdaError, LaambdaError } from '../../core/errors.ts';
 import { type FunctionSpec, resolveFunctionSpec, type ResolvedFunctionSpec } from '../../core/function.ts';
-import { type Clock, systemClock } from '../../core/ports.ts';
+import { type Clock, type Logger, silentLogger, systemClock } from '../../core/ports.ts';
 import { MAX_SYNC_PAYLOAD_BYTES } from '../protocol.js';
 import { Environment } from './environment.ts';
 import { type LaunchContext, type PythonInterpreter, resolvePython } from './launch.ts';
@@ -19,6 +19,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Every captured line: function output and START/END/REPORT. */
   onLog?: LogSink;
+  /** Platform events: environments starting and ending, throttles. Silent by default. */
+  logger?: Logger;
   region?: string;
   accountId?: string;
   credentials?: LaunchContext['credentials'];
@@ -93,6 +95,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const api = createRuntimeApiServer();
   const memory = createMemoryGuard(options.memoryEnforcement ?? 'auto');
   const onLog: LogSink = options.onLog ?? (() => {});
+  const logger = options.logger ?? silentLogger;
   let python: PythonInterpreter | undefined;
   const context: LaunchContext = {
     region,
@@ -122,7 +125,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         clock,
         idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
         createEnvironment: (hooks) =>
-          new Environment({ spec: resolved, api, memory, clock, context, tmpRoot, onLog, ...hooks }),
+          new Environment({ spec: resolved, api, memory, clock, context, tmpRoot, onLog, logger, ...hooks }),
       });
       pools.set(key, pool);
     }
@@ -161,6 +164,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           });
         });
       } catch (error) {
+        if (isLaambdaError(error) && error.code === 'ERR_INVOKE_THROTTLED') {
+          logger.warn({ fn: spec.name, ...error.details }, 'invocation throttled');
+        }
         return Promise.reject(error);
       }
     },

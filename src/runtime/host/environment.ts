@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { Clock } from '../../core/ports.ts';
+import type { Clock, Logger } from '../../core/ports.ts';
 import type { ResolvedFunctionSpec } from '../../core/function.ts';
 import { ERROR_TYPE, HEADER, MAX_SYNC_PAYLOAD_BYTES } from '../protocol.js';
 import { buildLaunch, type LaunchContext } from './launch.ts';
@@ -24,6 +24,8 @@ export interface EnvironmentOptions {
   /** Parent of the per-environment temp dirs. */
   tmpRoot: string;
   onLog: LogSink;
+  /** Platform events (start, exit, timeouts); function output goes to onLog. */
+  logger: Logger;
   provisioned: boolean;
   /** Told when the environment can take an invocation (after init, after each invocation). */
   onAvailable(env: Environment): void;
@@ -125,6 +127,7 @@ export class Environment {
       detached: true,
     });
     this.#child = child;
+    this.#options.logger.debug({ fn: spec.name, env: this.id, pid: child.pid }, 'environment started');
     child.on('error', (error) => this.#fail(entrypointError(launch.command, error)));
     if (child.pid !== undefined) {
       this.#memory = this.#options.memory.attach(child.pid, spec.memoryMB, () => this.kill());
@@ -296,6 +299,8 @@ export class Environment {
       errorMessage: `RequestId: ${active.invocation.requestId} Error: Task timed out after ${seconds} seconds`,
     };
     this.#deathReason = { kind: 'fatal', error, status: 'timeout' };
+    // Read the peak while the process still exists: /proc forgets it at exit.
+    this.#memory?.peakMB();
     this.kill();
   }
 
@@ -327,6 +332,12 @@ export class Environment {
       },
       status: 'error',
     };
+    const fields = { fn: this.spec.name, env: this.id, code, signal };
+    if (active !== undefined && !active.done) {
+      this.#options.logger.warn({ ...fields, requestId, errorType: reason.error.errorType }, 'environment ended mid-invocation');
+    } else {
+      this.#options.logger.debug(fields, 'environment stopped');
+    }
     let undelivered: Invocation | undefined;
     if (active !== undefined && !active.done) {
       this.#complete(active, reason, this.#options.clock.monotonic());
