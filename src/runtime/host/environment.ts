@@ -10,6 +10,7 @@ import { buildLaunch, type LaunchContext } from './launch.ts';
 import { captureLines, formatReport, LogTail, type LogSink, type LogStream } from './log-capture.ts';
 import type { MemoryGuard, MemoryHandle } from './memory.ts';
 import { readBody, type RuntimeApiEndpoint, type RuntimeApiServer, sendJson } from './runtime-api.ts';
+import { entrypointError, exitOutcome, type Fatal, type Outcome, parseError, parseFunctionError } from './outcomes.ts';
 import { directorySize } from './tmp-size.ts';
 import type { FunctionError, Invocation, InvokeResult } from './types.ts';
 
@@ -33,11 +34,6 @@ export interface EnvironmentOptions {
   onDead(env: Environment, undelivered?: Invocation): void;
 }
 
-type Fatal = { kind: 'fatal'; error: FunctionError; status: 'timeout' | 'error' };
-type Outcome =
-  | { kind: 'response'; body: Buffer; contentType: string | undefined }
-  | { kind: 'error'; body: Buffer }
-  | Fatal;
 
 interface Active {
   invocation: Invocation;
@@ -307,31 +303,11 @@ export class Environment {
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.state === 'dead') return;
     if (this.state === 'starting') this.#initDurationMs ??= this.#options.clock.monotonic() - this.#startedAt;
-    const oom =
-      this.#memory?.oomKilled() === true || this.#stderrTail.some((line) => line.includes('heap out of memory'));
     const active = this.#active;
     const requestId = active?.invocation.requestId;
-    const prefix = requestId ? `RequestId: ${requestId} Error: ` : '';
-    const status = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
-    let reason: Fatal | undefined = this.#deathReason;
-    if (reason === undefined && oom) {
-      reason = {
-        kind: 'fatal',
-        error: { errorType: ERROR_TYPE.outOfMemory, errorMessage: `${prefix}Runtime exited with error: ${status}` },
-        status: 'error',
-      };
-    }
-    reason ??= {
-      kind: 'fatal',
-      error: this.initError ?? {
-        errorType: ERROR_TYPE.exit,
-        errorMessage:
-          code === 0 && !signal
-            ? `${prefix}Runtime exited without providing a reason`
-            : `${prefix}Runtime exited with error: ${status}`,
-      },
-      status: 'error',
-    };
+    const oom =
+      this.#memory?.oomKilled() === true || this.#stderrTail.some((line) => line.includes('heap out of memory'));
+    const reason = this.#deathReason ?? exitOutcome({ code, signal, oom, requestId, initError: this.initError });
     const fields = { fn: this.spec.name, env: this.id, code, signal };
     if (active !== undefined && !active.done) {
       this.#options.logger.warn({ ...fields, requestId, errorType: reason.error.errorType }, 'environment ended mid-invocation');
@@ -450,34 +426,4 @@ export class Environment {
     const tail = invocation.logTail ? new LogTail() : undefined;
     this.#complete({ invocation, dispatchedAt: now, tail, timer: undefined, done: false }, outcome, now);
   }
-}
-
-/** A runtime that cannot be started, worded as Lambda words it (e.g. a bootstrap without +x). */
-function entrypointError(command: string, error: NodeJS.ErrnoException): FunctionError {
-  const errorMessage =
-    error.code === 'ENOENT'
-      ? `Couldn't find valid bootstrap(s): [${command}]`
-      : error.code === 'EACCES'
-        ? `fork/exec ${command}: permission denied (is it executable? chmod +x)`
-        : `fork/exec ${command}: ${error.message}`;
-  return { errorType: ERROR_TYPE.invalidEntrypoint, errorMessage };
-}
-
-function parseFunctionError(body: Buffer | undefined): FunctionError | undefined {
-  if (body === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    const trace = parsed.stackTrace ?? parsed.trace;
-    return {
-      errorType: String(parsed.errorType ?? 'Unhandled'),
-      errorMessage: String(parsed.errorMessage ?? ''),
-      ...(Array.isArray(trace) ? { stackTrace: trace.map(String) } : {}),
-    };
-  } catch {
-    return { errorType: 'Unhandled', errorMessage: body.toString('utf8') };
-  }
-}
-
-function parseError(body: Buffer): FunctionError {
-  return parseFunctionError(body) ?? { errorType: 'Unhandled', errorMessage: '' };
 }
