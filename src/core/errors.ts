@@ -69,6 +69,21 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'Pass a JSON event: a file path, - for standard input, or inline JSON.',
   },
+  ERR_EVENT_OPTION_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Pass only the options the event type takes, with values as `laambda events:generate --help` lists them.',
+  },
+  ERR_HTTP_ROUTE_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Write routes as `METHOD /path` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY) with variables as whole segments {name} and at most one greedy {name+} last, or $default; declare each route once.',
+  },
+  ERR_EVENT_TYPE_UNKNOWN: {
+    status: 400,
+    kind: 'user',
+    fix: 'Use one of the event types listed in the message, e.g. laambda events:generate s3-put.',
+  },
   ERR_RUNTIME_INTERPRETER_MISSING: {
     status: 500,
     kind: 'system',

@@ -17,10 +17,17 @@ interface InvokeFlags {
   env: string[];
 }
 
+/** Standard input read as a stream: a synchronous read of a non-blocking pipe fails with EAGAIN. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The event from a file, standard input (`-`) or inline JSON; `{}` when none is given. */
-function readEvent(source: string | undefined): string {
+async function readEvent(source: string | undefined): Promise<string> {
   let text = '{}';
-  if (source === '-') text = readFileSync(0, 'utf8');
+  if (source === '-') text = await readStdin();
   else if (source !== undefined && /^\s*[[{"]/.test(source)) text = source;
   else if (source !== undefined) {
     try {
@@ -60,7 +67,7 @@ async function invoke(name: string, flags: InvokeFlags): Promise<number> {
   const runtime = parseRuntime(flags.runtime);
   const app = loadLocalApp(flags.dir, runtime === undefined ? {} : { runtime });
   const fn = findFunction(app, name);
-  const payload = readEvent(flags.event);
+  const payload = await readEvent(flags.event);
   const engine = await createLocalEngine({
     config,
     baseDir: app.dir,

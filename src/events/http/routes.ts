@@ -38,9 +38,7 @@ export interface Router<T> {
   readonly routes: readonly Route[];
 }
 
-// Until a dedicated code is registered (see the report for ERR_HTTP_ROUTE_INVALID),
-// bad route keys are configuration errors.
-const ROUTE_INVALID = 'ERR_CONFIG_INVALID' as const;
+const ROUTE_INVALID = 'ERR_HTTP_ROUTE_INVALID' as const;
 
 const VARIABLE = /^\{([A-Za-z0-9_.-]+)(\+?)\}$/;
 
