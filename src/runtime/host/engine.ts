@@ -99,7 +99,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let python: PythonInterpreter | undefined;
   const context: LaunchContext = {
     region,
-    accountId,
     credentials: options.credentials ?? DEFAULT_CREDENTIALS,
     platformEnvironment: options.platformEnvironment ?? {},
     pycacheDir: path.join(options.dataDir, 'runtime', 'pycache'),

@@ -6,7 +6,6 @@ import { buildLaunch, type LaunchContext, type LaunchOptions } from './launch.ts
 
 const context: LaunchContext = {
   region: 'eu-west-1',
-  accountId: '123456789012',
   credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET', sessionToken: 'TOKEN' },
   platformEnvironment: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4000' },
   python: () => ({ path: '/opt/python/bin/python3.12', version: '3.12' }),

@@ -10,7 +10,6 @@ const CHILD_DIR = fileURLToPath(new URL('../child/', import.meta.url));
 /** What the engine knows about the platform that a function's environment reflects. */
 export interface LaunchContext {
   region: string;
-  accountId: string;
   /** Credentials handed to functions (per-app keys once the aws endpoint exists). */
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   /** Variables the platform adds for every function, e.g. AWS_ENDPOINT_URL. */
