@@ -25,6 +25,8 @@ export interface HttpRequest {
   accountId?: string;
   /** Defaults to the first label of `domainName`, as on execute-api domains. */
   apiId?: string;
+  /** What an authorizer let through, placed as is at `requestContext.authorizer`. */
+  authorizer?: Record<string, unknown>;
 }
 
 const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -147,6 +149,7 @@ export function buildV2Event(request: HttpRequest): Record<string, unknown> {
     requestId: request.requestId,
     routeKey,
     stage: request.stage,
+    ...(request.authorizer === undefined ? {} : { authorizer: request.authorizer }),
     time: formatRequestTime(request.time),
     timeEpoch: request.time.getTime(),
   };
@@ -210,6 +213,7 @@ export function buildV1Event(request: HttpRequest): Record<string, unknown> {
       requestTime: formatRequestTime(request.time),
       requestTimeEpoch: request.time.getTime(),
       identity: { ...NULL_IDENTITY, sourceIp: request.sourceIp, userAgent: lastHeader(request.headers, 'user-agent') ?? null },
+      ...(request.authorizer === undefined ? {} : { authorizer: request.authorizer }),
     },
     body: encoded?.body ?? null,
     isBase64Encoded: encoded?.isBase64Encoded ?? false,
