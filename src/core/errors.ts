@@ -79,10 +79,20 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'Write routes as `METHOD /path` (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY) with variables as whole segments {name} and at most one greedy {name+} last, or $default; declare each route once.',
   },
+  ERR_HTTP_AUTHORIZER_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Check the named authorizer under http.authorizers: identity sources as $request.header.X, $request.querystring.X, $context.X or $stageVariables.X (or method.request.header.X), a valid validationExpression regex, and exactly one of jwksUrl / jwksFile for jwt.',
+  },
   ERR_EVENT_TYPE_UNKNOWN: {
     status: 400,
     kind: 'user',
     fix: 'Use one of the event types listed in the message, e.g. laambda events:generate s3-put.',
+  },
+  ERR_BUILD_TYPESCRIPT: {
+    status: 400,
+    kind: 'user',
+    fix: 'Fix the TypeScript at the file:line:column named in the message; the last good build keeps running meanwhile.',
   },
   ERR_RUNTIME_INTERPRETER_MISSING: {
     status: 500,
