@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDev } from './commands/dev.ts';
 import { registerEventsGenerate } from './commands/events-generate.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { EXIT, printError } from './output.ts';
@@ -18,6 +19,7 @@ export function createProgram(): Command {
       process.exitCode = printError(error);
     }
   };
+  registerDev(program, run);
   registerInvoke(program, run);
   registerEventsGenerate(program, run);
   return program;

@@ -5,9 +5,9 @@ import type { LogRecord } from '../runtime/index.ts';
 /** Exit codes: 1 user error, 2 usage, 3 system error. */
 export const EXIT = { ok: 0, user: 1, usage: 2, system: 3 } as const;
 
-type Style = Parameters<typeof styleText>[0];
+export type Style = Parameters<typeof styleText>[0];
 
-function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
+export function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
   return stream.isTTY && !process.env.NO_COLOR ? styleText(style, text) : text;
 }
 

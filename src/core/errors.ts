@@ -39,6 +39,11 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'Use one of the function names listed in the Procfile.',
   },
+  ERR_APP_MANIFEST_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Correct laambda.json at the named path (see docs/laambda-json.md); its keys must match the Procfile.',
+  },
   ERR_APP_RUNTIME_UNKNOWN: {
     status: 400,
     kind: 'user',
@@ -108,6 +113,16 @@ export const ERROR_CODES = {
     status: 503,
     kind: 'system',
     fix: 'The engine is shutting down; retry against a running instance.',
+  },
+  ERR_DEV_LISTEN_FAILED: {
+    status: 500,
+    kind: 'user',
+    fix: 'Pick a free port with --port (0 chooses one) or stop the process that holds it.',
+  },
+  ERR_DEV_DEPENDENCIES_FAILED: {
+    status: 500,
+    kind: 'user',
+    fix: 'Fix package.json / requirements.txt so the install succeeds; the last good code keeps serving meanwhile.',
   },
   ERR_PLATFORM_INTERNAL: {
     status: 500,

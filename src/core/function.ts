@@ -55,6 +55,11 @@ export interface FunctionSpec {
   minWarm?: number;
   /** Size cap of the environment's writable temp dir. */
   tmpMB?: number;
+  /**
+   * Code revision: a new one runs in fresh environments while the old ones drain. Not visible
+   * to the function (dev bumps it on every save; releases use `version`).
+   */
+  revision?: string;
 }
 
 /** A spec with every default filled in and every range checked. */
@@ -84,6 +89,7 @@ export function resolveFunctionSpec(spec: FunctionSpec, defaultConcurrency: numb
     concurrency: spec.concurrency ?? defaultConcurrency,
     minWarm: spec.minWarm ?? 0,
     tmpMB: spec.tmpMB ?? LIMITS.tmpMB.default,
+    revision: spec.revision ?? '',
   };
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(resolved.name)) {
     throw new LaambdaError(

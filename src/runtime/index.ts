@@ -3,3 +3,4 @@ export type { LogRecord, LogSink, LogStream } from './host/log-capture.ts';
 export type { PoolStats } from './host/pool.ts';
 export type { FunctionError, InvokeRequest, InvokeResult } from './host/types.ts';
 export type { FunctionSpec, Runtime } from '../core/function.ts';
+export { resolvePython, type PythonInterpreter } from './host/launch.ts';

@@ -11,7 +11,7 @@ import type { LogSink } from './log-capture.ts';
 import { createMemoryGuard, type MemoryEnforcement } from './memory.ts';
 import { Pool, type PoolStats } from './pool.ts';
 import { createRuntimeApiServer } from './runtime-api.ts';
-import type { InvokeRequest, InvokeResult } from './types.ts';
+import type { FunctionError, InvokeRequest, InvokeResult } from './types.ts';
 
 export interface EngineOptions {
   /** Where environments get their temp dirs; the engine owns `DATA_DIR/runtime/`. */
@@ -42,8 +42,17 @@ export interface Engine {
   invoke(spec: FunctionSpec, request: InvokeRequest): Promise<InvokeResult>;
   /** Starts the function's warm minimum now (provisioned concurrency) without invoking it. */
   prepare(spec: FunctionSpec): void;
-  /** Retires every pool of the named function: new invocations start fresh, in-flight ones finish. */
-  retire(functionName: string): Promise<void>;
+  /**
+   * Starts one environment of the spec and waits for its init to finish, without invoking it:
+   * resolves with the init error (syntax error, missing handler…) or undefined once it is
+   * ready. The warm environment then serves the next invocation.
+   */
+  warm(spec: FunctionSpec): Promise<FunctionError | undefined>;
+  /**
+   * Retires the pools of the named function — all of them, or all but `keep`'s: new
+   * invocations start fresh, in-flight ones finish on the old code.
+   */
+  retire(functionName: string, keep?: FunctionSpec): Promise<void>;
   stats(): PoolStats[];
   /** Process ids of every live environment. */
   pids(): number[];
@@ -69,6 +78,7 @@ function poolKey(spec: ResolvedFunctionSpec): string {
     spec.timeoutS,
     spec.tmpMB,
     spec.environment,
+    spec.revision,
   ]);
 }
 
@@ -174,8 +184,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       poolFor(spec);
     },
 
-    async retire(functionName) {
-      const retiring = [...pools].filter(([, pool]) => pool.spec.name === functionName);
+    async warm(spec) {
+      return poolFor(spec).warmOne();
+    },
+
+    async retire(functionName, keep) {
+      const kept = keep === undefined ? undefined : poolKey(resolveFunctionSpec(keep, options.defaultConcurrency ?? 100));
+      const retiring = [...pools].filter(([key, pool]) => pool.spec.name === functionName && key !== kept);
       for (const [key] of retiring) pools.delete(key);
       await Promise.all(retiring.map(([, pool]) => pool.drain()));
     },

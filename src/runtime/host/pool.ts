@@ -2,7 +2,7 @@ import { LaambdaError } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import type { ResolvedFunctionSpec } from '../../core/function.ts';
 import type { Environment } from './environment.ts';
-import type { Invocation } from './types.ts';
+import type { FunctionError, Invocation } from './types.ts';
 
 export interface PoolOptions {
   spec: ResolvedFunctionSpec;
@@ -40,6 +40,8 @@ export class Pool {
   #waiting: Invocation[] = [];
   /** Killed for being idle, not yet gone. */
   readonly #reaped = new Set<Environment>();
+  /** Environments started by warmOne(), with whoever waits for their init. */
+  readonly #warming = new Map<Environment, (error: FunctionError | undefined) => void>();
   #closing = false;
   readonly #reaper: NodeJS.Timeout;
   #emptied: (() => void) | undefined;
@@ -73,6 +75,16 @@ export class Pool {
     }
     this.#waiting.push(invocation);
     this.#fill();
+  }
+
+  /** Starts one more environment (within the concurrency limit) and reports how its init went. */
+  warmOne(): Promise<FunctionError | undefined> {
+    if (this.#closing) {
+      return Promise.reject(new LaambdaError('ERR_ENGINE_CLOSED', `function ${this.spec.name} is being stopped`));
+    }
+    const idle = this.#idle.find((env) => env.state === 'idle');
+    if (idle !== undefined || this.#envs.size >= this.spec.concurrency) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#warming.set(this.#start(false), resolve));
   }
 
   stats(): PoolStats {
@@ -123,7 +135,7 @@ export class Pool {
     });
   }
 
-  #start(provisioned: boolean): void {
+  #start(provisioned: boolean): Environment {
     const env = this.#options.createEnvironment({
       provisioned,
       onAvailable: (ready) => this.#onAvailable(ready),
@@ -132,6 +144,7 @@ export class Pool {
     this.#envs.add(env);
     this.#starting.add(env);
     env.start();
+    return env;
   }
 
   /** Starts environments for waiting invocations and up to the warm minimum. */
@@ -145,6 +158,11 @@ export class Pool {
 
   #onAvailable(env: Environment): void {
     this.#starting.delete(env);
+    const warmed = this.#warming.get(env);
+    if (warmed !== undefined) {
+      this.#warming.delete(env);
+      warmed(env.initError);
+    }
     if (this.#closing) {
       env.kill();
       return;
@@ -165,6 +183,8 @@ export class Pool {
     this.#envs.delete(env);
     this.#starting.delete(env);
     this.#reaped.delete(env);
+    this.#warming.get(env)?.({ errorType: 'Runtime.ExitError', errorMessage: 'the environment stopped during init' });
+    this.#warming.delete(env);
     this.#idle = this.#idle.filter((other) => other !== env);
     if (this.#envs.size === 0 && this.#emptied !== undefined) this.#emptied();
     this.#fill();
