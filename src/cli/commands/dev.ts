@@ -52,6 +52,7 @@ function createPrinter(appName: string, out: NodeJS.WriteStream) {
       out.write(`${tag(fn)} │ ${text}\n`);
     },
     access(access: GatewayAccess) {
+      if (access.functionName === undefined && access.path.startsWith('/__laambda/')) return;
       const status = access.statusCode >= 500 ? 'red' : access.statusCode >= 400 ? 'yellow' : 'green';
       const target = access.functionName === undefined ? '' : ` → ${access.functionName}`;
       const reason = access.reason === undefined ? '' : paint(out, 'dim', ` (${access.reason})`);
