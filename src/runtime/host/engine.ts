@@ -129,6 +129,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     let pool = pools.get(key);
     if (pool === undefined) {
       const resolved = spec;
+      if (spec.runtime === 'python' && spec.revision !== '') {
+        // Python trusts a .pyc whose source has the same mtime (in seconds) and size: a save
+        // within the same second would run the old bytecode. New code, no cached bytecode.
+        rmSync(path.join(context.pycacheDir, spec.codeDir), { recursive: true, force: true });
+      }
       pool = new Pool({
         spec: resolved,
         clock,
