@@ -36,7 +36,7 @@ describe('loadLocalApp', () => {
     assert.equal(app.name, path.basename(dir));
     assert.equal(app.dir, dir);
     assert.deepEqual(app.http, { authorizers: {} });
-    assert.deepEqual(app.functions[0], { name: 'hello', handler: 'index.handler', runtime: 'nodejs', environment: {}, events: [] });
+    assert.deepEqual(app.functions[0], { name: 'hello', handler: 'index.handler', runtime: 'nodejs', environment: {} });
     assert.deepEqual(
       httpRoutesOf(app.functions[0]!).map((route) => route.route),
       ['ANY /hello', 'ANY /hello/{proxy+}'],
@@ -76,7 +76,7 @@ describe('loadLocalApp', () => {
       events: [{ kind: 'http', route: 'POST /hello', payloadVersion: '2.0', authorizer: 'tokenAuth' }],
       url: { authType: 'NONE' },
     });
-    assert.deepEqual(findFunction(app, 'authorize').events, []);
+    assert.equal(findFunction(app, 'authorize').events, undefined, 'no events key: the default routes');
   });
 
   it('takes the runtime from laambda.json over detection, and --runtime over both', () => {

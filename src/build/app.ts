@@ -72,13 +72,13 @@ function checkRouteOverlaps(functions: FunctionDefinition[]): ManifestIssue[] {
   const seen = new Map<string, string>();
   const issues: ManifestIssue[] = [];
   // Default routes first, so a clash is reported at the declared route the user can change.
-  for (const fn of functions.filter((f) => f.events.length === 0)) {
+  for (const fn of functions.filter((f) => f.events === undefined)) {
     for (const route of httpRoutesOf(fn)) {
       seen.set(routeShape(route.route), `"${route.route}", the default route of function "${fn.name}" (it declares no events)`);
     }
   }
   for (const fn of functions) {
-    fn.events.forEach((event, index) => {
+    (fn.events ?? []).forEach((event, index) => {
       if (event.kind !== 'http') return;
       const shape = routeShape(event.route);
       const earlier = seen.get(shape);
@@ -112,7 +112,7 @@ function toDefinition(entry: ProcfileEntry, manifest: Manifest, root: string, op
     ...(settings?.timeoutS === undefined ? {} : { timeoutS: settings.timeoutS }),
     ...(settings?.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
     environment: settings?.environment ?? {},
-    events: settings?.events ?? [],
+    ...(settings?.events === undefined ? {} : { events: settings.events }),
     ...(settings?.url === undefined ? {} : { url: settings.url }),
   };
 }

@@ -189,7 +189,7 @@ describe('parseManifest: http settings', () => {
 });
 
 describe('parseManifest: queue, bucket and schedule events', () => {
-  const only = (event: unknown) => parse(events(event)).functions.hello?.events[0];
+  const only = (event: unknown) => parse(events(event)).functions.hello?.events?.[0];
 
   it('checks queue names and batching as Lambda does', () => {
     assert.match(errorOf(events({ queue: 'orders', batchSize: 0 })), /events\[0\]\.batchSize: must be a whole number from 1 to 10000 \(got 0\)/);

@@ -20,7 +20,7 @@ export interface ManifestFunction {
   concurrency?: number;
   environment: Record<string, string>;
   url?: FunctionUrlConfig;
-  events: EventSource[];
+  events?: EventSource[];
 }
 
 /** A validated laambda.json with every default filled in. */
@@ -83,8 +83,8 @@ const functionSchema = strict({
   url: urlSchema.optional(),
   events: z
     .array(eventSchema, { error: 'must be a list of events' })
-    .default([])
-    .describe('What invokes the function. None: the routes ANY /NAME and ANY /NAME/{proxy+}.'),
+    .optional()
+    .describe('What invokes the function. Omitted: the routes ANY /NAME and ANY /NAME/{proxy+}; [] for none (an authorizer).'),
 })
   .transform(({ memory, timeout, ...rest }): ManifestFunction => ({ ...rest, memoryMB: memory, timeoutS: timeout }))
   .describe('Settings of one Procfile function.');
@@ -219,7 +219,7 @@ function checkReferences(manifest: Manifest): ManifestIssue[] {
   const issues: ManifestIssue[] = [];
   const declared = Object.keys(manifest.http.authorizers);
   for (const [name, fn] of Object.entries(manifest.functions)) {
-    fn.events.forEach((event, index) => {
+    (fn.events ?? []).forEach((event, index) => {
       if (event.kind !== 'http') return;
       const path = ['functions', name, 'events', index];
       const authorizer = event.authorizer === undefined ? undefined : manifest.http.authorizers[event.authorizer];

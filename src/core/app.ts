@@ -126,8 +126,11 @@ export interface FunctionDefinition {
   timeoutS?: number;
   concurrency?: number;
   environment: Record<string, string>;
-  /** Declared sources; a function with none gets the default HTTP routes. */
-  events: EventSource[];
+  /**
+   * Declared sources. Undefined (no `events` key) gets the default HTTP routes; an empty list
+   * means no routes at all (an authorizer, a queue worker).
+   */
+  events?: EventSource[];
   url?: FunctionUrlConfig;
 }
 
@@ -146,11 +149,11 @@ export interface AppDefinition {
 }
 
 /**
- * The routes a function answers: its declared `http` events, or — when it declares no events
+ * The routes a function answers: its declared `http` events, or — when it declares no `events`
  * at all — `ANY /NAME` and `ANY /NAME/{proxy+}`, so a bare Procfile app is reachable.
  */
 export function httpRoutesOf(fn: FunctionDefinition): HttpEventSource[] {
-  if (fn.events.length > 0) return fn.events.filter((event): event is HttpEventSource => event.kind === 'http');
+  if (fn.events !== undefined) return fn.events.filter((event): event is HttpEventSource => event.kind === 'http');
   return [
     { kind: 'http', route: `ANY /${fn.name}`, payloadVersion: '2.0' },
     { kind: 'http', route: `ANY /${fn.name}/{proxy+}`, payloadVersion: '2.0' },
