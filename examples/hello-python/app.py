@@ -7,7 +7,8 @@ invocations = 0
 def handler(event, context):
     global invocations
     invocations += 1
-    name = event.get("name", "world")
+    # Works with a direct invoke ({"name": "Ada"}) and over HTTP (/hello?name=Ada).
+    name = event.get("name") or (event.get("queryStringParameters") or {}).get("name", "world")
     print(f"greeting {name}")
     return {
         "message": f"Hello, {name}!",

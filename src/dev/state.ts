@@ -48,7 +48,11 @@ export function buildRoutes(app: AppDefinition, deps: StateDeps): GatewayRoutes 
       });
     }
     if (fn.url !== undefined) {
-      functionUrls.set(fn.name.toLowerCase(), { functionName: fn.name, ...(fn.url.cors === undefined ? {} : { cors: fn.url.cors }) });
+      functionUrls.set(fn.name.toLowerCase(), {
+        functionName: fn.name,
+        authType: fn.url.authType,
+        ...(fn.url.cors === undefined ? {} : { cors: fn.url.cors }),
+      });
     }
   }
   const authorizers = createAuthorizers(app.http.authorizers, {

@@ -204,9 +204,9 @@ describe('laambda dev gateway', () => {
 
   it('serves opt-in function URLs by host with payload 2.0', async () => {
     const dev = await harness.start({
-      Procfile: 'echo: index.handler\nother: index.handler\n',
+      Procfile: 'echo: index.handler\nother: index.handler\nprivate: index.handler\n',
       'index.js': ECHO,
-      'laambda.json': JSON.stringify({ functions: { echo: { url: true } } }),
+      'laambda.json': JSON.stringify({ functions: { echo: { url: true }, private: { url: { authType: 'AWS_IAM' } } } }),
     });
     const port = new URL(dev.url).port;
     const reply = await dev.fetch('/any/path?q=1', { method: 'PUT', host: `echo.lambda-url.localhost:${port}` });
@@ -218,6 +218,8 @@ describe('laambda dev gateway', () => {
     assert.equal(event.requestContext.domainName, 'echo.lambda-url.localhost');
     const none = await dev.fetch('/', { host: `other.lambda-url.localhost:${port}` });
     assert.equal(none.status, 404, 'a function without url has no function URL');
+    const iam = await dev.fetch('/', { host: `private.lambda-url.localhost:${port}` });
+    assert.equal(iam.status, 403, 'an AWS_IAM function URL is never served unsigned');
   });
 
   it('runs TypeScript handlers without a build step', async () => {

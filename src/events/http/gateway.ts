@@ -23,6 +23,7 @@ export interface HttpTarget {
 /** A function URL: every path and method of its own host goes to the function (payload 2.0). */
 export interface FunctionUrlTarget {
   functionName: string;
+  authType: 'NONE' | 'AWS_IAM';
   cors?: CorsConfig;
 }
 
@@ -148,7 +149,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       path: rawPath,
       statusCode,
       functionName,
-      ms: options.clock.now() - started,
+      ms: options.clock.monotonic() - started,
       ...(reason === undefined ? {} : { reason }),
     });
 
@@ -173,6 +174,11 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       if (fn === undefined) {
         send(res, gatewayErrorResponse('notFound'), requestId);
         return access(404, undefined, `no function URL for host ${host}`);
+      }
+      if (fn.authType === 'AWS_IAM') {
+        // Never public: until the SigV4 verifier lands with the AWS endpoints, IAM URLs refuse all.
+        send(res, jsonResponse(403, { Message: 'Forbidden' }), requestId);
+        return access(403, fn.functionName, 'AWS_IAM function URLs need SigV4 verification, not available in dev yet');
       }
       target = { functionName: fn.functionName, payloadVersion: '2.0' };
       route = DEFAULT_URL_ROUTE;
@@ -236,7 +242,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       });
       if (!decision.allow) {
         send(res, applyCors(cors, headers, decision.response), requestId);
-        return access(decision.response.statusCode, target.functionName, `denied by authorizer ${target.authorizer}`);
+        return access(decision.response.statusCode, target.functionName, decision.reason ?? `denied by authorizer ${target.authorizer}`);
       }
       request.authorizer = decision.context;
     }
@@ -253,7 +259,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   }
 
   return (req, res) => {
-    const started = options.clock.now();
+    const started = options.clock.monotonic();
     handle(req, res, started).then(
       (access) => options.onAccess?.(access),
       (error: unknown) => {
