@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { DevEvent } from '../../src/dev/session.ts';
+import { resolvePython } from '../../src/runtime/index.ts';
 import { COORDINATION_CJS, waitFor } from '../support/engine.ts';
 import { DevHarness } from '../support/dev.ts';
 
@@ -131,5 +133,33 @@ describe('laambda dev hot reload', () => {
     const reply = await dev.fetch('/web');
     assert.equal(reply.status, 200);
     assert.equal(reply.text, 'from dep');
+  });
+
+  it('installs Python requirements after requirements.txt changes and puts them on the path', async () => {
+    const dir = await harness.app({
+      Procfile: 'web: app.handler\n',
+      'app.py': 'def handler(event, context):\n    import greetpkg\n    return {"statusCode": 200, "body": greetpkg.VALUE}\n',
+    });
+    // A local wheel (PyPI is not reachable from tests), built with the stdlib's zipfile.
+    const wheel = path.join(dir, 'wheels', 'greetpkg-1.0-py3-none-any.whl');
+    await mkdir(path.dirname(wheel));
+    const build = [
+      'import sys, zipfile',
+      'with zipfile.ZipFile(sys.argv[1], "w") as z:',
+      '    z.writestr("greetpkg/__init__.py", "VALUE = \'from a wheel\'\\n")',
+      '    z.writestr("greetpkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: greetpkg\\nVersion: 1.0\\n")',
+      '    z.writestr("greetpkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
+      '    z.writestr("greetpkg-1.0.dist-info/RECORD", "")',
+    ].join('\n');
+    execFileSync(resolvePython(undefined, process.env).path, ['-c', build, wheel]);
+    const dev = await harness.start(dir, { watch: true });
+    assert.equal((await dev.fetch('/web')).status, 502, 'greetpkg is not installed yet');
+    const seen = dev.events.length;
+    await writeFile(path.join(dir, 'requirements.txt'), './wheels/greetpkg-1.0-py3-none-any.whl\n');
+    await dev.nextEvent((e: DevEvent): e is Extract<DevEvent, { type: 'installed' }> => e.type === 'installed', seen);
+    await dev.nextEvent(isReloaded, seen);
+    const reply = await dev.fetch('/web');
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal(reply.text, 'from a wheel');
   });
 });
