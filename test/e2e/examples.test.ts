@@ -17,7 +17,7 @@ async function withDev(example: string, use: (url: string) => Promise<void>): Pr
   const dir = await mkdtemp(path.join(tmpdir(), `laambda-example-${example}-`));
   dirs.push(dir);
   await cp(path.join(ROOT, 'examples', example), dir, { recursive: true, filter: (src) => !src.includes('.laambda') });
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.LAAMBDA_DATA_DIR;
   const dev = spawn(process.execPath, [CLI, 'dev', dir, '--port', '0', '--json'], { env });
   let stderr = '';
@@ -45,14 +45,14 @@ describe('the examples under laambda dev, as the README shows them', () => {
     withDev('hello-node', async (url) => {
       const reply = await fetch(`${url}/hello?name=Ada`);
       assert.equal(reply.status, 200);
-      assert.equal((await reply.json()).message, 'Hello, Ada!');
+      assert.equal(((await reply.json()) as { message: string }).message, 'Hello, Ada!');
     }));
 
   it('hello-python answers /hello?name=Ada', () =>
     withDev('hello-python', async (url) => {
       const reply = await fetch(`${url}/hello?name=Ada`);
       assert.equal(reply.status, 200);
-      assert.equal((await reply.json()).message, 'Hello, Ada!');
+      assert.equal(((await reply.json()) as { message: string }).message, 'Hello, Ada!');
     }));
 
   it('api-ts serves its two routes behind its Lambda authorizer', () =>
@@ -68,7 +68,7 @@ describe('the examples under laambda dev, as the README shows them', () => {
         body: JSON.stringify({ name: 'Grace' }),
       });
       assert.equal(created.status, 201);
-      assert.equal((await created.json()).createdBy, 'grace');
+      assert.equal(((await created.json()) as { createdBy: string }).createdBy, 'grace');
       assert.equal((await fetch(`${url}/authorize`)).status, 404, 'the authorizer has no public route');
     }));
 });
