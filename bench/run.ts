@@ -1,6 +1,7 @@
-// `npm run bench` — the runtime engine's benchmarks. Writes bench/results/runtime.json and a
-// summary table on stdout; `--quick` is a smoke run with small counts that writes
-// runtime.quick.json instead, so it never overwrites real numbers.
+// `npm run bench` — every benchmark: the runtime engine's (bench/results/runtime.json) and the
+// HTTP gateway's against serverless-offline (gateway.json); `npm run bench -- gateway` runs only
+// the named ones. Each writes a summary table on stdout; `--quick` is a smoke run with small
+// counts that writes NAME.quick.json instead, so it never overwrites real numbers.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,10 +9,18 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { writeFixtures } from './fixtures/index.ts';
+import { runGatewayBench } from './gateway.ts';
 import { formatTable, runtimeChecks } from './report.ts';
 import { FULL_PLAN, QUICK_PLAN, runRuntimeBench } from './runtime.ts';
 
+const BENCHES = ['runtime', 'gateway'];
 const quick = process.argv.includes('--quick');
+const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = selected.filter((name) => !BENCHES.includes(name));
+if (unknown.length > 0) {
+  process.stderr.write(`✘ unknown benchmark ${unknown.join(', ')}: pick from ${BENCHES.join(', ')}\n`);
+  process.exit(2);
+}
 const plan = quick ? QUICK_PLAN : FULL_PLAN;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -50,56 +59,62 @@ function machine() {
   };
 }
 
-const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
-const root = mkdtempSync(path.join(os.tmpdir(), 'laambda-bench-'));
-// Also on the deadline's process.exit(), which skips the finally below.
-process.on('exit', () => rmSync(root, { recursive: true, force: true }));
-const started = performance.now();
-try {
-  const fixtures = writeFixtures(path.join(root, 'fixtures'));
-  const dataDir = path.join(root, 'data');
-  mkdirSync(dataDir);
-  const result = await runRuntimeBench({
-    dataDir,
-    fixtures,
-    plan,
-    progress: (step) => process.stderr.write(`… ${step}\n`),
-  });
-  const checks = runtimeChecks(result);
-  const report = {
-    benchmark: 'runtime',
-    mode: quick ? 'quick' : 'full',
-    date: new Date().toISOString(),
-    durationS: Math.round((performance.now() - started) / 100) / 10,
-    machine: {
-      ...machineInfo,
-      loadAverageAfter: os.loadavg().map((load) => Math.round(load * 100) / 100),
-      memoryEnforcement: result.memoryMode,
-    },
-    plan,
-    checks,
-    results: result,
-  };
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, quick ? 'runtime.quick.json' : 'runtime.json');
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+async function runtimeBench(): Promise<void> {
+  const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
+  const root = mkdtempSync(path.join(os.tmpdir(), 'laambda-bench-'));
+  // Also on the deadline's process.exit(), which skips the finally below.
+  process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+  const started = performance.now();
+  try {
+    const fixtures = writeFixtures(path.join(root, 'fixtures'));
+    const dataDir = path.join(root, 'data');
+    mkdirSync(dataDir);
+    const result = await runRuntimeBench({ dataDir, fixtures, plan, progress });
+    const checks = runtimeChecks(result);
+    const report = {
+      benchmark: 'runtime',
+      mode: quick ? 'quick' : 'full',
+      date: new Date().toISOString(),
+      durationS: Math.round((performance.now() - started) / 100) / 10,
+      machine: {
+        ...machineInfo,
+        loadAverageAfter: os.loadavg().map((load) => Math.round(load * 100) / 100),
+        memoryEnforcement: result.memoryMode,
+      },
+      plan,
+      checks,
+      results: result,
+    };
+    mkdirSync(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, quick ? 'runtime.quick.json' : 'runtime.json');
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
-  const m = report.machine;
-  console.log(`\nlaambda runtime bench (${report.mode}) — ${m.cpus} × ${m.cpuModel}, node ${m.node}, ${m.python ?? 'no python'}`);
-  console.log(
-    `memory enforcement: ${m.memoryEnforcement}; load average ${m.loadAverageBefore[0]} before, ` +
-      `${m.loadAverageAfter[0]} after; took ${report.durationS} s\n`,
-  );
-  if (m.cpuBusyBefore > 0.15) {
-    const busy = Math.round(m.cpuBusyBefore * 100);
-    console.log(`⚠ other work kept ${busy}% of the CPUs busy just before the run: timings are pessimistic\n`);
+    const m = report.machine;
+    console.log(`\nlaambda runtime bench (${report.mode}) — ${m.cpus} × ${m.cpuModel}, node ${m.node}, ${m.python ?? 'no python'}`);
+    console.log(
+      `memory enforcement: ${m.memoryEnforcement}; load average ${m.loadAverageBefore[0]} before, ` +
+        `${m.loadAverageAfter[0]} after; took ${report.durationS} s\n`,
+    );
+    if (m.cpuBusyBefore > 0.15) {
+      const busy = Math.round(m.cpuBusyBefore * 100);
+      console.log(`⚠ other work kept ${busy}% of the CPUs busy just before the run: timings are pessimistic\n`);
+    }
+    console.log(formatTable(checks));
+    const failed = checks.filter((c) => c.pass === false).length;
+    const skipped = checks.filter((c) => c.target !== null && c.pass === null).length;
+    console.log(`\n${failed} target(s) missed, ${skipped} skipped; written to ${path.relative(process.cwd(), file)}`);
+    const skips = checks.filter((c) => c.target !== null && c.pass === null);
+    for (const c of skips) console.log(`  skipped ${c.metric}: ${c.note ?? ''}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
-  console.log(formatTable(checks));
-  const failed = checks.filter((c) => c.pass === false).length;
-  const skipped = checks.filter((c) => c.target !== null && c.pass === null).length;
-  console.log(`\n${failed} target(s) missed, ${skipped} skipped; written to ${path.relative(process.cwd(), file)}`);
-  const skips = checks.filter((c) => c.target !== null && c.pass === null);
-  for (const c of skips) console.log(`  skipped ${c.metric}: ${c.note ?? ''}`);
-} finally {
-  rmSync(root, { recursive: true, force: true });
+}
+
+const progress = (step: string): void => {
+  process.stderr.write(`… ${step}\n`);
+};
+if (selected.length === 0 || selected.includes('runtime')) await runtimeBench();
+if (selected.length === 0 || selected.includes('gateway')) {
+  const machineNow = async () => ({ ...machine(), cpuBusyBefore: await cpuBusy() });
+  await runGatewayBench({ quick, resultsDir, machine: machineNow, progress });
 }
