@@ -1,5 +1,6 @@
 // `npm run bench` — every benchmark: the runtime engine's (bench/results/runtime.json) and the
-// HTTP gateway's against serverless-offline (gateway.json); `npm run bench -- gateway` runs only
+// HTTP gateway's against serverless-offline (gateway.json), hot reload's save-to-live time
+// (reload.json); `npm run bench -- gateway` runs only
 // the named ones. Each writes a summary table on stdout; `--quick` is a smoke run with small
 // counts that writes NAME.quick.json instead, so it never overwrites real numbers.
 import { execFileSync } from 'node:child_process';
@@ -10,10 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { writeFixtures } from './fixtures/index.ts';
 import { runGatewayBench } from './gateway.ts';
+import { runReloadBench } from './reload.ts';
 import { formatTable, runtimeChecks } from './report.ts';
 import { FULL_PLAN, QUICK_PLAN, runRuntimeBench } from './runtime.ts';
 
-const BENCHES = ['runtime', 'gateway'];
+const BENCHES = ['runtime', 'gateway', 'reload'];
 const quick = process.argv.includes('--quick');
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = selected.filter((name) => !BENCHES.includes(name));
@@ -117,4 +119,23 @@ if (selected.length === 0 || selected.includes('runtime')) await runtimeBench();
 if (selected.length === 0 || selected.includes('gateway')) {
   const machineNow = async () => ({ ...machine(), cpuBusyBefore: await cpuBusy() });
   await runGatewayBench({ quick, resultsDir, machine: machineNow, progress });
+}
+if (selected.length === 0 || selected.includes('reload')) {
+  const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
+  progress('hot reload: saving handlers and timing the first response from the new code');
+  const result = await runReloadBench(quick ? 3 : 20);
+  const checks = Object.entries(result.kinds).map(([kind, summary]) => ({
+    metric: `save → new code live, ${kind} (p90)`,
+    value: summary.p90,
+    unit: 'ms',
+    target: '<= 300 ms',
+    pass: summary.p90 <= 300,
+    note: `p50 ${summary.p50} ms, max ${summary.max} ms, ${summary.samples} saves`,
+  }));
+  const report = { benchmark: 'reload', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, result, checks };
+  const file = path.join(resultsDir, quick ? 'reload.quick.json' : 'reload.json');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(formatTable(checks));
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
 }
