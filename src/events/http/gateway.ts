@@ -180,10 +180,16 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         send(res, jsonResponse(403, { Message: 'Forbidden' }), requestId);
         return access(403, fn.functionName, 'AWS_IAM function URLs need SigV4 verification, not available in dev yet');
       }
+      cors = fn.cors;
+      const preflight = preflightResponse(cors, method, headers);
+      if (preflight !== undefined) {
+        send(res, preflight, requestId);
+        return access(preflight.statusCode, fn.functionName);
+      }
       target = { functionName: fn.functionName, payloadVersion: '2.0' };
       route = DEFAULT_URL_ROUTE;
-      cors = fn.cors;
     } else {
+      // CORS preflights are answered before routing: an API needs no OPTIONS routes.
       const preflight = preflightResponse(cors, method, headers);
       if (preflight !== undefined) {
         send(res, preflight, requestId);
@@ -195,13 +201,6 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         return access(404);
       }
       ({ target, route, pathParameters } = match);
-    }
-    if (urlTarget !== null) {
-      const preflight = preflightResponse(cors, method, headers);
-      if (preflight !== undefined) {
-        send(res, preflight, requestId);
-        return access(preflight.statusCode, target.functionName);
-      }
     }
 
     let body: Buffer;
