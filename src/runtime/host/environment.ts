@@ -365,12 +365,14 @@ export class Environment {
 
     const error = outcome.kind === 'fatal' ? outcome.error : outcome.kind === 'error' ? parseError(outcome.body) : undefined;
     this.#log('platform', `END RequestId: ${invocation.requestId}`, active);
+    // Billed from the Duration as REPORT prints it (two decimals), so the two always agree.
+    const billedDurationMs = Math.ceil(Math.round(durationMs * 100) / 100);
     this.#log(
       'platform',
       formatReport({
         requestId: invocation.requestId,
         durationMs,
-        billedDurationMs: Math.ceil(durationMs),
+        billedDurationMs,
         memorySizeMB,
         maxMemoryUsedMB,
         initDurationMs,
@@ -387,7 +389,7 @@ export class Environment {
       coldStart: initDurationMs !== undefined,
       initDurationMs,
       durationMs,
-      billedDurationMs: Math.ceil(durationMs),
+      billedDurationMs,
       memorySizeMB,
       maxMemoryUsedMB,
       logTail: active.tail?.text(),
