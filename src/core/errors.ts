@@ -124,6 +124,131 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'Fix package.json / requirements.txt so the install succeeds; the last good code keeps serving meanwhile.',
   },
+  ERR_STORAGE_FAILED: {
+    status: 500,
+    kind: 'system',
+    fix: 'Check that the data dir is writable and not used by another laambda server; the log has the database error.',
+  },
+  ERR_API_UNAUTHORIZED: {
+    status: 401,
+    kind: 'user',
+    fix: "Send a token: run `laambda login URL`, or set LAAMBDA_TOKEN (the admin token is printed on the server's first start).",
+  },
+  ERR_API_FORBIDDEN: {
+    status: 403,
+    kind: 'user',
+    fix: 'Use a token for this app or an admin token (`laambda tokens:create --app APP`).',
+  },
+  ERR_API_ROUTE_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'Check the path against /api/v1/openapi.json.',
+  },
+  ERR_API_REQUEST_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Correct the named field of the request body or query (see /api/v1/openapi.json).',
+  },
+  ERR_APP_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'Check the app name with `laambda apps`, or create it with `laambda apps:create NAME`.',
+  },
+  ERR_APP_EXISTS: {
+    status: 409,
+    kind: 'user',
+    fix: 'Pick another name, or deploy to the existing app.',
+  },
+  ERR_APP_NAME_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Use 1-30 lower-case letters, digits and dashes, starting with a letter (the name is part of hostnames).',
+  },
+  ERR_APP_CONFIRM_MISMATCH: {
+    status: 400,
+    kind: 'user',
+    fix: "Repeat the app's name with --confirm NAME to destroy it.",
+  },
+  ERR_APP_NOT_DEPLOYED: {
+    status: 409,
+    kind: 'user',
+    fix: 'Deploy code first: `laambda deploy` or `git push laambda main`.',
+  },
+  ERR_RELEASE_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'List the releases with `laambda releases` and pick one of their versions (v1, v2, ...).',
+  },
+  ERR_BUILD_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'List builds with `laambda builds` and use one of their ids.',
+  },
+  ERR_BUILD_SOURCE_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Upload a tar archive of the app directory (laambda deploy does this); it must hold a Procfile and stay under the size limit.',
+  },
+  ERR_BUILD_DEPENDENCIES_FAILED: {
+    status: 400,
+    kind: 'user',
+    fix: "Fix package.json / requirements.txt so the install succeeds (the build output shows the installer's error); the live release keeps serving.",
+  },
+  ERR_BUILD_INIT_FAILED: {
+    status: 400,
+    kind: 'user',
+    fix: 'The handler failed to load in a smoke init: fix the import or syntax error shown; the live release keeps serving.',
+  },
+  ERR_CONFIG_KEY_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Use KEY=VALUE with a key of letters, digits and _ that does not start with a digit and is not reserved by Lambda (AWS_*, LAMBDA_*, _HANDLER).',
+  },
+  ERR_SECRETS_KEY_INVALID: {
+    status: 500,
+    kind: 'system',
+    fix: 'Set LAAMBDA_MASTER_KEY to 64 hex characters or 44 base64 characters (32 bytes), or remove it to use the generated key file.',
+  },
+  ERR_SECRETS_DECRYPT_FAILED: {
+    status: 500,
+    kind: 'system',
+    fix: 'The master key differs from the one the data was written with: restore the original LAAMBDA_MASTER_KEY or DATA_DIR/master.key.',
+  },
+  ERR_TOKEN_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'List tokens with `laambda tokens` and use one of their ids.',
+  },
+  ERR_KEY_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'List access keys with `laambda keys` and use one of their ids.',
+  },
+  ERR_CLI_NOT_LOGGED_IN: {
+    status: 400,
+    kind: 'user',
+    fix: 'Run `laambda login URL`, or set LAAMBDA_URL and LAAMBDA_TOKEN.',
+  },
+  ERR_CLI_APP_REQUIRED: {
+    status: 400,
+    kind: 'user',
+    fix: 'Name the app with -a APP, or run inside a git checkout with a remote named `laambda`.',
+  },
+  ERR_CLI_SERVER_UNREACHABLE: {
+    status: 503,
+    kind: 'system',
+    fix: 'Check the server URL (`laambda login URL`, LAAMBDA_URL) and that `laambda server` is running.',
+  },
+  ERR_SERVER_LISTEN_FAILED: {
+    status: 500,
+    kind: 'user',
+    fix: 'Pick free ports with --port/--gateway-port/--aws-port (0 chooses one) or stop the process holding them.',
+  },
+  ERR_GIT_FAILED: {
+    status: 500,
+    kind: 'system',
+    fix: "Check that git (with git-http-backend) is installed on the server; the server log has git's error.",
+  },
   ERR_PLATFORM_INTERNAL: {
     status: 500,
     kind: 'system',

@@ -1,0 +1,161 @@
+// The platform's use-cases as the control API calls them. The API layer (src/api) only
+// translates HTTP to these calls and their results to JSON; src/deploy implements them.
+// Every method checks the principal's access and throws LaambdaError codes
+// (ERR_APP_NOT_FOUND for an app the token may not see, ERR_API_FORBIDDEN for admin-only calls).
+import type { FunctionOverrides, ReleaseKind } from './platform.ts';
+import type { Runtime } from './function.ts';
+
+/** Who is calling: resolved from a token. */
+export interface Principal {
+  tokenId: string;
+  name: string;
+  /** The app an app token is bound to; null for admin tokens. */
+  appId: string | null;
+  appName: string | null;
+  admin: boolean;
+}
+
+export interface AppView {
+  name: string;
+  domain: string | null;
+  createdAt: number;
+  /** Live release version, null before any release. */
+  release: number | null;
+  gatewayUrl: string;
+  gitUrl: string;
+}
+
+export interface AppInfoView extends AppView {
+  functions: string[];
+  lastDeploy: ReleaseView | null;
+}
+
+export interface FunctionView {
+  name: string;
+  lambdaName: string;
+  arn: string;
+  handler: string;
+  runtime: Runtime;
+  memoryMB: number;
+  timeoutS: number;
+  concurrency: number;
+  /** Route keys, e.g. `GET /users/{id}`. */
+  routes: string[];
+  /** The function URL, when it has one. */
+  url: string | null;
+}
+
+export interface ReleaseView {
+  version: number;
+  kind: ReleaseKind;
+  description: string;
+  author: string;
+  createdAt: number;
+  artifact: string | null;
+  buildId: string | null;
+  /** True for the live release (the newest). */
+  current: boolean;
+}
+
+export interface ReleaseInfoView extends ReleaseView {
+  configKeys: string[];
+  overrides: Record<string, FunctionOverrides>;
+  functions: FunctionView[];
+}
+
+export interface BuildView {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed';
+  source: string;
+  revision: string | null;
+  author: string;
+  artifact: string | null;
+  release: number | null;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  /** Only from `builds.get`. */
+  output?: string;
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  app: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface KeyView {
+  accessKeyId: string;
+  app: string;
+  createdAt: number;
+}
+
+/** One line of a build's progress, streamed to `laambda deploy` and `git push`. */
+export type DeployEvent =
+  | { type: 'step'; step: string; message: string }
+  | { type: 'log'; step: string; message: string }
+  | { type: 'result'; ok: true; build: string; release: ReleaseView }
+  | { type: 'result'; ok: false; build: string | null; error: { code: string; message: string; fix: string } };
+
+export interface DeployRequest {
+  /** The uploaded tar archive (gzip or plain), as it arrives. */
+  archive: AsyncIterable<Uint8Array>;
+  gzip: boolean;
+  description?: string;
+  /** `deploy` or `git`. */
+  source: string;
+  revision?: string;
+}
+
+export interface PlatformServices {
+  /** The principal of a token, or undefined when the token is unknown. */
+  authenticate(token: string): Promise<Principal | undefined>;
+  apps: {
+    list(principal: Principal): Promise<AppView[]>;
+    create(principal: Principal, input: { name: string; domain?: string | null }): Promise<AppView>;
+    info(principal: Principal, app: string): Promise<AppInfoView>;
+    /** `confirm` must equal the app name. */
+    destroy(principal: Principal, app: string, confirm: string): Promise<void>;
+  };
+  functions: {
+    list(principal: Principal, app: string): Promise<FunctionView[]>;
+    /** Validated against Lambda's ranges; makes a `resource` release. */
+    update(principal: Principal, app: string, fn: string, overrides: FunctionOverrides): Promise<{ function: FunctionView; release: ReleaseView }>;
+  };
+  deploys: {
+    /**
+     * Builds and releases an uploaded archive. Access is checked (and the app resolved) before the
+     * first event, so those errors throw; build failures arrive as a `result` event with ok false.
+     */
+    start(principal: Principal, app: string, request: DeployRequest): Promise<AsyncIterable<DeployEvent>>;
+  };
+  builds: {
+    list(principal: Principal, app: string): Promise<BuildView[]>;
+    get(principal: Principal, app: string, id: string): Promise<BuildView>;
+  };
+  releases: {
+    list(principal: Principal, app: string, options?: { limit?: number }): Promise<ReleaseView[]>;
+    get(principal: Principal, app: string, version: number): Promise<ReleaseInfoView>;
+    /** Default: the release before the live one. */
+    rollback(principal: Principal, app: string, version?: number): Promise<ReleaseView>;
+  };
+  config: {
+    get(principal: Principal, app: string): Promise<Record<string, string>>;
+    /** `null` values unset keys. Makes a `config` release. */
+    update(principal: Principal, app: string, changes: Record<string, string | null>): Promise<{ config: Record<string, string>; release: ReleaseView }>;
+    clear(principal: Principal, app: string): Promise<{ config: Record<string, string>; release: ReleaseView }>;
+  };
+  tokens: {
+    list(principal: Principal): Promise<TokenView[]>;
+    /** Admin only. */
+    create(principal: Principal, input: { name?: string; app?: string }): Promise<TokenView & { token: string }>;
+    revoke(principal: Principal, id: string): Promise<void>;
+  };
+  keys: {
+    list(principal: Principal, app: string): Promise<KeyView[]>;
+    create(principal: Principal, app: string): Promise<KeyView & { secretAccessKey: string }>;
+    revoke(principal: Principal, app: string, id: string): Promise<void>;
+  };
+}
