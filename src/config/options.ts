@@ -68,6 +68,36 @@ export const OPTIONS = {
     flag: '--concurrency <n>',
     help: 'concurrency limit of a function that sets none',
   }),
+  partition: option({
+    schema: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
+    default: 'aws',
+    env: 'LAAMBDA_PARTITION',
+    flag: '--partition <partition>',
+    help: 'the AWS partition in function ARNs: aws, aws-cn or aws-us-gov',
+  }),
+  accountId: option({
+    schema: z.string().regex(/^\d{12}$/, 'a 12-digit account id'),
+    default: '000000000000',
+    env: 'LAAMBDA_ACCOUNT_ID',
+    flag: '--account-id <id>',
+    help: 'the 12-digit account id in function ARNs',
+  }),
+  masterKey: option({
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    env: 'LAAMBDA_MASTER_KEY',
+    flag: '--master-key <key>',
+    help: 'server: 32-byte key (64 hex) encrypting config at rest; default: DATA_DIR/master.key, generated',
+    secret: true,
+  }),
+  adminToken: option({
+    schema: z.string().min(16).optional(),
+    default: undefined,
+    env: 'LAAMBDA_ADMIN_TOKEN',
+    flag: '--admin-token <token>',
+    help: 'server: the admin API token to accept (default: one generated on first start and printed once)',
+    secret: true,
+  }),
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
