@@ -56,6 +56,12 @@ describe('packDirectory', () => {
     assert.ok(bytes > 0);
   });
 
+  it('refuses a directory where every file is ignored', async () => {
+    const app = path.join(dir, 'empty');
+    await write(app, 'node_modules/x.js', 'x');
+    await assert.rejects(packDirectory(app), { code: 'ERR_BUILD_SOURCE_INVALID' });
+  });
+
   it('streams a gzip tar that extracts to the same files, keeping executable and private modes and symlinks', async () => {
     const app = path.join(dir, 'modes');
     await write(app, 'Procfile', 'fn: bootstrap\n');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import ignore, { type Ignore } from 'ignore';
 import { create } from 'tar';
+import { LaambdaError } from '../core/errors.ts';
 
 /** Directories never packed, at any depth: VCS and laambda state, installed deps, bytecode. */
 const ALWAYS_EXCLUDED = new Set(['.git', '.laambda', 'node_modules', '__pycache__']);
@@ -86,6 +87,9 @@ export async function listPackFiles(dir: string): Promise<{ files: string[]; byt
 export async function packDirectory(dir: string): Promise<PackedDirectory> {
   const cwd = path.resolve(dir);
   const { files, bytes } = await listPackFiles(cwd);
+  if (files.length === 0) {
+    throw new LaambdaError('ERR_BUILD_SOURCE_INVALID', `nothing to pack in ${cwd}: it is empty or every file is ignored`);
+  }
   // An explicit file list keeps tar from recursing into directories we excluded.
   const pack = create({ cwd, gzip: true, portable: true, follow: false }, files);
   const stream = Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
