@@ -1,8 +1,20 @@
 // The composition root: the only place that picks adapters and wires them together.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { createControlApi } from './api/index.ts';
 import { createInvokeApi } from './aws/lambda/invoke.ts';
+import { verifySigV4 } from './aws/sigv4/index.ts';
 import type { Config } from './config/index.ts';
-import { systemClock } from './core/ports.ts';
+import { type Clock, type Logger, systemClock } from './core/ports.ts';
+import { LiveApps, type RunnableRelease } from './deploy/live.ts';
+import { createSecrets, loadMasterKey } from './deploy/secrets.ts';
+import { createPlatform } from './deploy/services/index.ts';
+import { createAsyncDispatcher } from './events/async/dispatcher.ts';
+import { createHostRouter } from './events/http/hosts.ts';
+import { createGitHandler, removeRepo } from './git/index.ts';
+import { createSqliteStorage } from './storage/index.ts';
 import { DevSession, type DevEvent } from './dev/session.ts';
 import { listen, removeDevAdvert, writeDevAdvert } from './dev/server.ts';
 import { describeRoutes } from './dev/state.ts';
@@ -10,6 +22,7 @@ import { watchApp } from './dev/watch.ts';
 import { createGateway, type GatewayAccess } from './events/http/gateway.ts';
 import { createLogger } from './observe/logger.ts';
 import { createEngine, type Engine, type LogSink, resolvePython } from './runtime/index.ts';
+import { LaambdaError } from './core/errors.ts';
 
 export interface LocalEngineOptions {
   config: Config;
@@ -140,6 +153,279 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     writeDevAdvert(dataDir, { pid: process.pid, app: session.state.app.name, dir, url: gatewayListener.url, awsUrl: awsListener.url });
     closers.push(async () => removeDevAdvert(dataDir, process.pid));
     return { url: gatewayListener.url, awsUrl: awsListener.url, session, routes: () => describeRoutes(session.state, baseUrl), pids: () => engine.pids(), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface ServerOptions {
+  config: Config;
+  host: string;
+  /** Control listener (API, git); 0 picks a free port. */
+  port: number;
+  /** Gateway listener (apps by Host); 0 picks a free port. */
+  gatewayPort: number;
+  /** AWS endpoint (Lambda Invoke API); 0 picks a free port. */
+  awsPort: number;
+  hostEnv: NodeJS.ProcessEnv;
+  /** Function output and REPORT lines; default: the platform log. */
+  onLog?: LogSink;
+  onAccess?(app: string, access: GatewayAccess): void;
+  clock?: Clock;
+}
+
+export interface PlatformServer {
+  controlUrl: string;
+  gatewayUrl: string;
+  awsUrl: string;
+  dataDir: string;
+  /** Set only when this start created the admin token: print it once. */
+  adminToken?: string;
+  /** Process ids of the live function environments. */
+  pids(): number[];
+  /** Stops accepting, lets in-flight requests finish (up to `deadlineMs`), then stops environments. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+const VERSION = '0.1.0';
+
+/** The Lambda Invoke API over the live apps, with SigV4 and per-app access keys. */
+function createServerInvokeApi(options: {
+  config: Config;
+  live: LiveApps;
+  platform: ReturnType<typeof createPlatform>;
+  storage: Awaited<ReturnType<typeof createSqliteStorage>>;
+  clock: Clock;
+  logger: Logger;
+  enqueue(target: { runnable: RunnableRelease; fn: string; pinned: boolean }, payload: Buffer, requestId: string): Promise<void>;
+}) {
+  const { live, platform, storage, clock } = options;
+  return createInvokeApi<{ runnable: RunnableRelease; fn: string; pinned: boolean }>({
+    region: options.config.region,
+    accountId: options.config.accountId,
+    partition: options.config.partition,
+    logger: options.logger,
+    resolve: () => undefined,
+    async authenticate(req, body) {
+      const url = req.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const outcome = await verifySigV4(
+        {
+          method: req.method ?? 'GET',
+          rawPath: queryAt === -1 ? url : url.slice(0, queryAt),
+          rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1),
+          headers: req.headers,
+          body,
+        },
+        { secretFor: async (id) => (await platform.accessKeySecret(id))?.secret, now: () => clock.now() },
+      );
+      if (!outcome.ok) return { ok: false, status: outcome.status, type: outcome.code, message: outcome.message };
+      const key = await platform.accessKeySecret(outcome.accessKeyId);
+      const app = key === undefined ? undefined : await storage.apps.getById(key.appId);
+      if (app === undefined) return { ok: false, status: 403, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+      return { ok: true, scope: app.name };
+    },
+    async resolveTarget(functionName, qualifier, scope) {
+      if (scope === undefined || !functionName.startsWith(`${scope}-`)) return undefined;
+      const current = live.find({ name: scope });
+      if (current === undefined) return undefined;
+      const fn = functionName.slice(scope.length + 1);
+      let runnable = current;
+      if (qualifier !== undefined && qualifier !== '$LATEST') {
+        if (!/^\d+$/.test(qualifier)) return undefined;
+        const release = await storage.releases.get(current.app.id, Number(qualifier));
+        if (release === undefined) return undefined;
+        runnable = await live.pinned(current.app, release);
+      }
+      if (!runnable.functions.has(fn)) return undefined;
+      return { runnable, fn, pinned: runnable !== current };
+    },
+    invoke: (target, request) => live.invokeIn(target.runnable, target.fn, request),
+    enqueue: options.enqueue,
+  });
+}
+
+/** `laambda server`: the platform — control API and git, the apps' gateway, the AWS endpoint. */
+export async function startServer(options: ServerOptions): Promise<PlatformServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const dataDir = path.resolve(config.dataDir);
+  const logger = createLogger({ level: config.logLevel });
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+  try {
+    const storage = await createSqliteStorage({ dataDir });
+    closers.push(() => storage.close());
+    const secrets = createSecrets(loadMasterKey({ dataDir, masterKey: config.masterKey }));
+    const engine = await createEngine({
+      dataDir,
+      region: config.region,
+      accountId: config.accountId,
+      ...(config.python === undefined ? {} : { python: config.python }),
+      memoryEnforcement: config.memoryEnforcement,
+      idleTimeoutMs: config.idleTimeout * 1000,
+      defaultConcurrency: config.concurrency,
+      hostEnv: options.hostEnv,
+      logger,
+      onLog: options.onLog ?? ((record) => logger.info({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line)),
+    });
+    closers.push(() => engine.close());
+    const live = new LiveApps({ engine, blobs: storage.blobs, secrets, clock, logger, codeRoot: path.join(dataDir, 'code') });
+    const reposDir = path.join(dataDir, 'git');
+    let urls = { control: '', gateway: '', aws: '' };
+    const platform = createPlatform(
+      {
+        storage,
+        live,
+        secrets,
+        clock,
+        logger,
+        region: config.region,
+        accountId: config.accountId,
+        partition: config.partition,
+        defaultConcurrency: config.concurrency,
+        urls: () => urls,
+      },
+      {
+        buildRoot: path.join(dataDir, 'builds'),
+        cacheDir: path.join(dataDir, 'cache'),
+        codeRoot: path.join(dataDir, 'code'),
+        python: () => resolvePython(config.python, options.hostEnv).path,
+        hostEnv: options.hostEnv,
+      },
+      { onDestroyed: (name) => removeRepo(reposDir, name) },
+    );
+    await platform.restore();
+    const adminToken = await platform.ensureAdminToken(config.adminToken);
+
+    const dispatcher = createAsyncDispatcher({
+      store: storage.invocations,
+      logger,
+      async run(invocation) {
+        const app = await storage.apps.getById(invocation.appId);
+        const current = app === undefined ? undefined : live.get(app.id);
+        if (app === undefined || current === undefined) return { failed: false };
+        const release = invocation.release === null ? undefined : await storage.releases.get(app.id, invocation.release);
+        const runnable = release === undefined ? current : await live.pinned(app, release);
+        const result = await live.invokeIn(runnable, invocation.functionName, { payload: invocation.payload, requestId: invocation.id });
+        return { failed: result.error !== undefined };
+      },
+    });
+    closers.push(() => dispatcher.stop());
+
+    const git = createGitHandler({
+      reposDir,
+      logger,
+      deployUrl: (app) => `${urls.control}/api/v1/apps/${app}/deploys`,
+      async authorize(app, token) {
+        const principal = token === undefined ? undefined : await platform.services.authenticate(token);
+        if (principal === undefined) return 'unauthorized';
+        const found = await storage.apps.get(app);
+        if (found === undefined || (!principal.admin && principal.appId !== found.id)) return 'not-found';
+        return 'ok';
+      },
+    });
+    const control = createControlApi({ services: platform.services, version: VERSION, logger, extra: [git] });
+
+    const gateways = new Map<string, { release: RunnableRelease; handler: (req: IncomingMessage, res: ServerResponse) => void }>();
+    const gatewayOf = (runnable: RunnableRelease) => {
+      const cached = gateways.get(runnable.app.id);
+      if (cached !== undefined && cached.release.app === runnable.app) return cached.handler;
+      const appId = runnable.app.id;
+      const handler = createGateway({
+        routes: () => {
+          const routes = live.get(appId)?.routes;
+          if (routes === undefined) throw new Error(`app ${runnable.app.name} has no routes`);
+          return routes;
+        },
+        invoke: (name, payload) => {
+          const current = live.get(appId);
+          if (current === undefined) return Promise.reject(new Error(`app ${runnable.app.name} is gone`));
+          return live.invokeIn(current, name, { payload });
+        },
+        apiId: runnable.app.name,
+        clock,
+        logger,
+        ...(options.onAccess === undefined ? {} : { onAccess: (access: GatewayAccess) => options.onAccess?.(runnable.app.name, access) }),
+      });
+      gateways.set(appId, { release: runnable, handler });
+      return handler;
+    };
+    const hostRouter = createHostRouter({
+      gatewayFor(target) {
+        const runnable = live.find(target);
+        return runnable?.routes === undefined ? undefined : gatewayOf(runnable);
+      },
+    });
+
+    const invokeApi = createServerInvokeApi({
+      config,
+      live,
+      platform,
+      storage,
+      clock,
+      logger,
+      enqueue: async (target, payload, requestId) => {
+        await dispatcher.enqueue({
+          id: requestId,
+          appId: target.runnable.app.id,
+          functionName: target.fn,
+          release: target.pinned ? target.runnable.release.version : null,
+          payload,
+          attempts: 0,
+          createdAt: clock.now(),
+        });
+      },
+    });
+    const awsHandler = (req: IncomingMessage, res: ServerResponse) => {
+      invokeApi(req, res).then(
+        (handled) => {
+          if (handled) return;
+          const body = JSON.stringify({ message: `laambda does not serve ${req.method} ${(req.url ?? '').split('?')[0]} yet` });
+          res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException', 'x-amzn-requestid': randomUUID() });
+          res.end(body);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'aws endpoint request failed');
+          res.destroy();
+        },
+      );
+    };
+
+    const listeners = await Promise.all([
+      listen(control, options.host, options.port),
+      listen(hostRouter, options.host, options.gatewayPort),
+      listen(awsHandler, options.host, options.awsPort),
+    ]).catch((error: unknown) => {
+      throw new LaambdaError('ERR_SERVER_LISTEN_FAILED', error instanceof Error ? error.message : String(error), { cause: error });
+    });
+    const [controlListener, gatewayListener, awsListener] = listeners;
+    urls = { control: controlListener.url, gateway: gatewayListener.url, aws: awsListener.url };
+    dispatcher.start();
+    const advert = { pid: process.pid, version: VERSION, controlUrl: urls.control, gatewayUrl: urls.gateway, awsUrl: urls.aws };
+    writeFileSync(path.join(dataDir, 'server.json'), `${JSON.stringify(advert, null, 2)}\n`);
+    logger.info({ ...advert, dataDir }, 'laambda server ready');
+    return {
+      controlUrl: urls.control,
+      gatewayUrl: urls.gateway,
+      awsUrl: urls.aws,
+      dataDir,
+      ...(adminToken === undefined ? {} : { adminToken }),
+      pids: () => engine.pids(),
+      async close(deadlineMs = 10_000) {
+        // Stop accepting first; in-flight requests (and their invocations) get until the deadline.
+        const drained = Promise.all(listeners.map((listener) => listener.close()));
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+        await Promise.race([drained, deadline]);
+        clearTimeout(timer);
+        for (const listener of listeners) listener.server.closeAllConnections();
+        await close();
+      },
+    };
   } catch (error) {
     await close();
     throw error;
