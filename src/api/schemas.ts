@@ -1,0 +1,187 @@
+// The JSON shapes the API answers with. Each is registered under a component name so the
+// OpenAPI document refers to it instead of repeating it (see openapi.ts).
+import { z } from 'zod';
+import { RUNTIMES } from '../core/function.ts';
+import type { ReleaseKind } from '../core/platform.ts';
+
+/** Component names of the OpenAPI document. */
+export const components = z.registry<{ id: string; description?: string }>();
+
+function component<S extends z.ZodType>(schema: S, id: string, description: string): S {
+  components.add(schema, { id, description });
+  return schema;
+}
+
+const isoTime = z.iso.datetime();
+
+const RELEASE_KINDS = ['deploy', 'config', 'resource', 'rollback'] as const satisfies readonly ReleaseKind[];
+
+export const ErrorBody = component(
+  z.object({
+    statusCode: z.int(),
+    code: z.string(),
+    error: z.string(),
+    message: z.string(),
+    fix: z.string(),
+    requestId: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+  'Error',
+  'Every error answer: a stable code (docs/errors.md), the HTTP reason phrase, a message and how to fix it.',
+);
+
+export const Health = z.object({ status: z.literal('ok'), version: z.string() });
+
+export const Auth = component(
+  z.object({ tokenId: z.string(), name: z.string(), app: z.string().nullable(), admin: z.boolean() }),
+  'Auth',
+  'Who the token is.',
+);
+
+export const Release = component(
+  z.object({
+    version: z.int(),
+    kind: z.enum(RELEASE_KINDS),
+    description: z.string(),
+    author: z.string(),
+    createdAt: isoTime,
+    artifact: z.string().nullable(),
+    buildId: z.string().nullable(),
+    current: z.boolean(),
+  }),
+  'Release',
+  'An immutable release vN.',
+);
+
+export const App = component(
+  z.object({
+    name: z.string(),
+    domain: z.string().nullable(),
+    createdAt: isoTime,
+    release: z.int().nullable(),
+    gatewayUrl: z.string(),
+    gitUrl: z.string(),
+  }),
+  'App',
+  'An app; `release` is the live version, null before any release.',
+);
+
+export const AppInfo = component(
+  App.extend({ functions: z.array(z.string()), lastDeploy: Release.nullable() }),
+  'AppInfo',
+  'An app with its function names and its last deploy.',
+);
+
+export const FunctionInfo = component(
+  z.object({
+    name: z.string(),
+    lambdaName: z.string(),
+    arn: z.string(),
+    handler: z.string(),
+    runtime: z.enum(RUNTIMES),
+    memoryMB: z.int(),
+    timeoutS: z.int(),
+    concurrency: z.int(),
+    routes: z.array(z.string()),
+    url: z.string().nullable(),
+  }),
+  'FunctionInfo',
+  'A function of the live release.',
+);
+
+export const FunctionOverrides = component(
+  z.object({ memoryMB: z.int().optional(), timeoutS: z.int().optional(), concurrency: z.int().optional() }),
+  'FunctionOverrides',
+  'Per-function settings that override laambda.json and the defaults.',
+);
+
+export const ReleaseInfo = component(
+  Release.extend({
+    configKeys: z.array(z.string()),
+    overrides: z.record(z.string(), FunctionOverrides),
+    functions: z.array(FunctionInfo),
+  }),
+  'ReleaseInfo',
+  'A release with its config keys (not values), overrides and functions.',
+);
+
+export const Build = component(
+  z.object({
+    id: z.string(),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    source: z.string(),
+    revision: z.string().nullable(),
+    author: z.string(),
+    artifact: z.string().nullable(),
+    release: z.int().nullable(),
+    error: z.string().nullable(),
+    startedAt: isoTime,
+    finishedAt: isoTime.nullable(),
+    output: z.string().optional(),
+  }),
+  'Build',
+  'A build; `output` only when fetched alone.',
+);
+
+export const Config = component(z.record(z.string(), z.string()), 'Config', "The app's environment, decrypted.");
+
+export const ConfigRelease = z.object({ config: Config, release: Release });
+
+export const TokenInfo = component(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    app: z.string().nullable(),
+    createdAt: isoTime,
+    lastUsedAt: isoTime.nullable(),
+  }),
+  'TokenInfo',
+  'An API token (never the token itself).',
+);
+
+export const CreatedToken = component(
+  TokenInfo.extend({ token: z.string() }),
+  'CreatedToken',
+  'A new token; the plain token is shown only here.',
+);
+
+export const KeyInfo = component(
+  z.object({ accessKeyId: z.string(), app: z.string(), createdAt: isoTime }),
+  'KeyInfo',
+  'An AWS access key of an app.',
+);
+
+export const CreatedKey = component(
+  KeyInfo.extend({ secretAccessKey: z.string() }),
+  'CreatedKey',
+  'A new access key; the secret is shown only here.',
+);
+
+export const DeployEvent = component(
+  z.union([
+    z.object({ type: z.enum(['step', 'log']), step: z.string(), message: z.string() }),
+    z.object({ type: z.literal('result'), ok: z.literal(true), build: z.string(), release: Release }),
+    z.object({
+      type: z.literal('result'),
+      ok: z.literal(false),
+      build: z.string().nullable(),
+      error: z.object({ code: z.string(), message: z.string(), fix: z.string() }),
+    }),
+  ]),
+  'DeployEvent',
+  'One line of the deploy stream (application/x-ndjson).',
+);
+
+export type ApiErrorBody = z.output<typeof ErrorBody>;
+export type ApiAuth = z.output<typeof Auth>;
+export type ApiApp = z.output<typeof App>;
+export type ApiAppInfo = z.output<typeof AppInfo>;
+export type ApiFunction = z.output<typeof FunctionInfo>;
+export type ApiRelease = z.output<typeof Release>;
+export type ApiReleaseInfo = z.output<typeof ReleaseInfo>;
+export type ApiBuild = z.output<typeof Build>;
+export type ApiToken = z.output<typeof TokenInfo>;
+export type ApiCreatedToken = z.output<typeof CreatedToken>;
+export type ApiKey = z.output<typeof KeyInfo>;
+export type ApiCreatedKey = z.output<typeof CreatedKey>;
+export type ApiDeployEvent = z.output<typeof DeployEvent>;
