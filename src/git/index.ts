@@ -1,0 +1,170 @@
+// Push-to-deploy over git's smart HTTP protocol: `git push laambda main` to /git/APP.git.
+// Requests are authorised here, then handed to `git http-backend` over CGI; the pre-receive hook
+// (pre-receive.ts) sends the pushed tree to the deploy endpoint and streams the build back.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LaambdaError } from '../core/errors.ts';
+import type { Logger } from '../core/ports.ts';
+import { runCgi } from './cgi.ts';
+import { gitEnv } from './git-env.ts';
+import { DEPLOY_TOKEN_ENV, DEPLOY_URL_ENV } from './hook-env.ts';
+import { APP_NAME, createRepoManager } from './repos.ts';
+
+export { removeRepo } from './repos.ts';
+
+/** What a request needs: pushing writes, fetching and cloning read. */
+export type GitAccess = 'read' | 'write';
+
+export interface GitHandlerOptions {
+  /** DATA_DIR/git; bare repos APP.git are created on first use. */
+  reposDir: string;
+  /** Checks the HTTP password (the API token) for an app; push needs write access, fetch/clone read access. */
+  authorize(app: string, token: string | undefined, access: GitAccess): Promise<'ok' | 'unauthorized' | 'not-found'>;
+  /** Absolute URL of the deploy endpoint of an app, e.g. http://127.0.0.1:PORT/api/v1/apps/APP/deploys */
+  deployUrl(app: string): string;
+  logger: Logger;
+  /** PATH for git and its hook; process.env.PATH by default. */
+  path?: string;
+}
+
+export type GitHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+const ROUTE = /^\/git\/([^/]+?)(?:\.git)?(\/.*)?$/;
+const HTTP_BACKEND = 'http-backend';
+
+/** Serves /git/APP.git/…; answers false for any other path, so the caller can route on. */
+export function createGitHandler(options: GitHandlerOptions): GitHandler {
+  const env = gitEnv({ path: options.path ?? process.env.PATH ?? '/usr/bin:/bin', home: options.reposDir });
+  const repos = createRepoManager({ reposDir: options.reposDir, env });
+  const pushes = createKeyedQueue();
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/git' && !url.pathname.startsWith('/git/')) return false;
+    const requestId = randomUUID();
+    const started = Date.now();
+    const match = ROUTE.exec(url.pathname);
+    const app = match?.[1];
+    const rest = match?.[2] ?? '/';
+    if (!app || !APP_NAME.test(app) || rest.includes('/..') || rest.includes('\\')) {
+      sendError(res, new LaambdaError('ERR_APP_NOT_FOUND', `no git repository at ${url.pathname}`), requestId);
+      return true;
+    }
+    const service = url.searchParams.get('service') ?? rest.slice(1);
+    const access: GitAccess = service === 'git-receive-pack' ? 'write' : 'read';
+    const log = options.logger.child({ requestId, app, service });
+    const credentials = parseAuthorization(req.headers.authorization);
+
+    const verdict = await options.authorize(app, credentials?.token, access);
+    if (verdict !== 'ok') {
+      if (verdict === 'unauthorized') res.setHeader('WWW-Authenticate', 'Basic realm="laambda"');
+      const error =
+        verdict === 'unauthorized'
+          ? new LaambdaError('ERR_API_UNAUTHORIZED', credentials ? 'the token is not valid for this app' : 'a token is needed: use it as the password')
+          : new LaambdaError('ERR_APP_NOT_FOUND', `no app "${app}"`);
+      sendError(res, error, requestId);
+      log.info({ status: error.status, ms: Date.now() - started }, 'git request refused');
+      return true;
+    }
+
+    const serve = async () => {
+      const gitDir = await repos.ensure(app);
+      const cgiEnv: Record<string, string> = {
+        ...env,
+        GIT_PROJECT_ROOT: options.reposDir,
+        GIT_HTTP_EXPORT_ALL: '1',
+        GATEWAY_INTERFACE: 'CGI/1.1',
+        SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
+        REQUEST_METHOD: req.method ?? 'GET',
+        // The repository always by its canonical name, whether the URL said APP or APP.git.
+        PATH_INFO: `/${app}.git${rest}`,
+        QUERY_STRING: url.search.slice(1),
+        REMOTE_USER: credentials?.user || 'git',
+        REMOTE_ADDR: req.socket.remoteAddress ?? '',
+      };
+      setIfPresent(cgiEnv, 'CONTENT_TYPE', req.headers['content-type']);
+      setIfPresent(cgiEnv, 'CONTENT_LENGTH', req.headers['content-length']);
+      setIfPresent(cgiEnv, 'HTTP_CONTENT_ENCODING', req.headers['content-encoding']);
+      setIfPresent(cgiEnv, 'HTTP_GIT_PROTOCOL', req.headers['git-protocol']);
+      if (access === 'write' && credentials) {
+        // receive-pack hands its environment to the hook: this is how the hook learns where to deploy.
+        cgiEnv[DEPLOY_URL_ENV] = options.deployUrl(app);
+        cgiEnv[DEPLOY_TOKEN_ENV] = credentials.token;
+      }
+      const outcome = await runCgi(req, res, { command: 'git', args: [HTTP_BACKEND], env: cgiEnv, cwd: gitDir, log });
+      if (!outcome.ok) {
+        log.error({ reason: outcome.reason }, 'git http-backend failed');
+        if (!res.headersSent) sendError(res, new LaambdaError('ERR_GIT_FAILED', 'git could not serve the request'), requestId);
+        else res.destroy();
+      }
+      log.info(
+        { method: req.method, gzip: req.headers['content-encoding'] === 'gzip', status: res.statusCode, ms: Date.now() - started },
+        'git request',
+      );
+    };
+
+    try {
+      // One push per app at a time: a second push waits, then its hook sees whether the branch moved.
+      if (req.method === 'POST' && rest === '/git-receive-pack') await pushes.run(app, serve);
+      else await serve();
+    } catch (cause) {
+      log.error({ err: cause }, 'git request failed');
+      if (!res.headersSent) sendError(res, new LaambdaError('ERR_GIT_FAILED', 'git could not serve the request', { cause }), requestId);
+      else res.destroy();
+    }
+    return true;
+  };
+}
+
+function setIfPresent(env: Record<string, string>, name: string, value: string | string[] | undefined): void {
+  const single = Array.isArray(value) ? value.join(', ') : value;
+  if (single !== undefined && single !== '') env[name] = single;
+}
+
+/** Basic (the password is the token, any user name) or Bearer. */
+export function parseAuthorization(header: string | undefined): { user: string; token: string } | undefined {
+  if (!header) return undefined;
+  const [scheme, value = ''] = header.trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() === 'bearer' && value) return { user: 'git', token: value };
+  if (scheme?.toLowerCase() !== 'basic') return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const token = decoded.slice(colon + 1);
+  if (!token) return undefined;
+  // The user name only labels the push in git's reflog; keep it printable.
+  const user = decoded.slice(0, colon).replace(/[^\w.@+-]/g, '').slice(0, 64);
+  return { user, token };
+}
+
+function sendError(res: ServerResponse, error: LaambdaError, requestId: string): void {
+  const body = JSON.stringify({
+    statusCode: error.status,
+    code: error.code,
+    error: STATUS_TEXT[error.status] ?? 'Error',
+    message: error.message,
+    fix: error.fix,
+    requestId,
+  });
+  res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' };
+
+/** Runs tasks one after another per key. */
+function createKeyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+      const previous = tails.get(key) ?? Promise.resolve();
+      const current = previous.catch(() => {}).then(task);
+      tails.set(key, current);
+      try {
+        return await current;
+      } finally {
+        if (tails.get(key) === current) tails.delete(key);
+      }
+    },
+  };
+}
