@@ -50,8 +50,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async remove(digest: string): Promise<void> {
+    const file = this.#path(digest);
     try {
-      await unlink(this.#path(digest));
+      await unlink(file);
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return;
       throw new LaambdaError('ERR_STORAGE_FAILED', `Could not remove blob ${digest}: ${reasonOf(error)}`, { cause: error });

@@ -51,8 +51,9 @@ class NodeSqliteStatement implements SqliteStatement {
     this.reader = statement.columns().length > 0;
   }
 
+  // node:sqlite rows have a null prototype; better-sqlite3's (which Kysely expects) are plain.
   all(parameters: readonly unknown[]): unknown[] {
-    return this.#statement.all(...toInputs(parameters));
+    return this.#statement.all(...toInputs(parameters)).map((row) => ({ ...row }));
   }
 
   run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
@@ -60,8 +61,8 @@ class NodeSqliteStatement implements SqliteStatement {
     return { changes, lastInsertRowid };
   }
 
-  iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
-    return this.#statement.iterate(...toInputs(parameters));
+  *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    for (const row of this.#statement.iterate(...toInputs(parameters))) yield { ...row };
   }
 }
 
