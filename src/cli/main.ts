@@ -1,7 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import { registerApps } from './commands/apps.ts';
+import { registerAuth } from './commands/auth.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerDeploy } from './commands/deploy.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerEventsGenerate } from './commands/events-generate.ts';
+import { registerFunctions } from './commands/functions.ts';
 import { registerInvoke } from './commands/invoke.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerReleases } from './commands/releases.ts';
+import { registerServer } from './commands/server.ts';
+import { registerTokens } from './commands/tokens.ts';
 import { EXIT, printError } from './output.ts';
 
 /** Builds the CLI; every command body runs through `run`, which maps errors to exit codes. */
@@ -22,6 +31,16 @@ export function createProgram(): Command {
   registerDev(program, run);
   registerInvoke(program, run);
   registerEventsGenerate(program, run);
+  // The platform: a server, and thin commands over its API.
+  registerServer(program, run);
+  registerAuth(program, run);
+  registerApps(program, run);
+  registerFunctions(program, run);
+  registerDeploy(program, run);
+  registerReleases(program, run);
+  registerConfig(program, run);
+  registerTokens(program, run);
+  registerKeys(program, run);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
-import { isLaambdaError } from '../core/errors.ts';
+import { ApiError } from '../api/client.ts';
+import { type ErrorCode, isLaambdaError, LaambdaError } from '../core/errors.ts';
 import type { LogRecord } from '../runtime/index.ts';
 
 /** Exit codes: 1 user error, 2 usage, 3 system error. */
@@ -11,11 +12,18 @@ export function paint(stream: NodeJS.WriteStream, style: Style, text: string): s
   return stream.isTTY && !process.env.NO_COLOR ? styleText(style, text) : text;
 }
 
+/** A LaambdaError that exits 2 (usage): bad arguments caught before any request is made. */
+export function usageError(code: ErrorCode, message: string): LaambdaError {
+  return new LaambdaError(code, message, { details: { usage: true } });
+}
+
 /** `✘ CODE: message` and one line on how to fix it; returns the exit code. */
 export function printError(error: unknown, stream: NodeJS.WriteStream = process.stderr): number {
-  if (isLaambdaError(error)) {
+  // Errors the server answered with carry its code and fix line, as local errors do.
+  if (isLaambdaError(error) || error instanceof ApiError) {
     stream.write(`${paint(stream, 'red', '✘')} ${error.code}: ${error.message}\n`);
     stream.write(`  ${paint(stream, 'dim', 'fix:')} ${error.fix}\n`);
+    if (isLaambdaError(error) && error.details?.usage === true) return EXIT.usage;
     return error.kind === 'user' ? EXIT.user : EXIT.system;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
