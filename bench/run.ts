@@ -1,6 +1,7 @@
 // `npm run bench` — every benchmark: the runtime engine's (bench/results/runtime.json) and the
 // HTTP gateway's against serverless-offline (gateway.json), hot reload's save-to-live time
-// (reload.json); `npm run bench -- gateway` runs only
+// (reload.json), `laambda deploy` to new code serving on `laambda server` (deploy.json);
+// `npm run bench -- gateway` runs only
 // the named ones. Each writes a summary table on stdout; `--quick` is a smoke run with small
 // counts that writes NAME.quick.json instead, so it never overwrites real numbers.
 import { execFileSync } from 'node:child_process';
@@ -9,13 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { runDeployBench } from './deploy.ts';
 import { writeFixtures } from './fixtures/index.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runReloadBench } from './reload.ts';
 import { formatTable, runtimeChecks } from './report.ts';
 import { FULL_PLAN, QUICK_PLAN, runRuntimeBench } from './runtime.ts';
 
-const BENCHES = ['runtime', 'gateway', 'reload'];
+const BENCHES = ['runtime', 'gateway', 'reload', 'deploy'];
 const quick = process.argv.includes('--quick');
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = selected.filter((name) => !BENCHES.includes(name));
@@ -134,6 +136,46 @@ if (selected.length === 0 || selected.includes('reload')) {
   }));
   const report = { benchmark: 'reload', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, result, checks };
   const file = path.join(resultsDir, quick ? 'reload.quick.json' : 'reload.json');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(formatTable(checks));
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+}
+if (selected.length === 0 || selected.includes('deploy')) {
+  const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
+  const result = await runDeployBench({ redeploys: quick ? 2 : 10, progress });
+  const checks = result.apps.flatMap((app) => [
+    {
+      metric: `${app.app} (${app.dependencies} deps): first deploy → serving`,
+      value: app.firstDeployMs,
+      unit: 'ms',
+      target: null,
+      pass: null,
+      note: `dependencies: ${app.firstDependencies}`,
+    },
+    {
+      metric: `${app.app}: redeploy → new code serving (max)`,
+      value: app.redeploy.max,
+      unit: 'ms',
+      target: '<= 1500 ms',
+      pass: app.redeploy.max <= 1500,
+      note: `p50 ${app.redeploy.p50} ms over ${app.redeploy.samples} redeploys`,
+    },
+    ...(app.dependencies === 0
+      ? []
+      : [
+          {
+            metric: `${app.app}: redeploys with an unchanged lockfile run npm`,
+            value: app.redeployDependencies.includes('installed') ? 1 : 0,
+            unit: 'yes/no',
+            target: 'no (cache hit)',
+            pass: app.redeployDependencies.every((kind) => kind === 'cache hit'),
+            note: `dependencies on redeploy: ${app.redeployDependencies.join(', ')}`,
+          },
+        ]),
+  ]);
+  const report = { benchmark: 'deploy', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, result, checks };
+  const file = path.join(resultsDir, quick ? 'deploy.quick.json' : 'deploy.json');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatTable(checks));
