@@ -28,6 +28,8 @@ export type { SqliteTokenStore } from './sqlite/tokens.ts';
 export interface SqliteStorageOptions {
   /** Holds `laambda.db` (with its -wal/-shm files) and `blobs/`; created if missing. */
   dataDir: string;
+  /** The clock for the one timestamp the ports do not pass in (an app's createdAt). */
+  now?: () => number;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
   }
 
   return {
-    apps: new SqliteAppStore(db),
+    apps: new SqliteAppStore(db, options.now),
     releases: new SqliteReleaseStore(db),
     builds: new SqliteBuildStore(db),
     tokens: new SqliteTokenStore(db),

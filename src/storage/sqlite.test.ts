@@ -104,6 +104,15 @@ describe('createSqliteStorage', () => {
     await rejectsWithCode(createSqliteStorage({ dataDir: path.join(file, 'data') }), 'ERR_STORAGE_FAILED');
   });
 
+  it('stamps new apps with the given clock', async () => {
+    const storage = await createSqliteStorage({ dataDir, now: () => 1234 });
+    try {
+      assert.equal((await storage.apps.create({ name: 'web', domain: null })).createdAt, 1234);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('fails calls made after close with ERR_STORAGE_FAILED', async () => {
     const storage = await createSqliteStorage({ dataDir });
     await storage.close();
