@@ -129,6 +129,7 @@ describe('control API', () => {
   const logs: Parameters<typeof capturingLogger>[0] = [];
   const gitHandler: ControlHandler = async (req, res) => {
     if (!req.url?.startsWith('/git/') && req.url !== '/api/v1/extra-owned') return false;
+    if (req.url === '/git/boom') throw new Error('git http-backend crashed at /usr/lib/secret');
     res.writeHead(200, { 'content-type': 'text/plain' }).end('git here');
     return true;
   };
@@ -285,11 +286,14 @@ describe('control API', () => {
     assert.doesNotMatch(last.error.message, /secret|disk/);
   });
 
-  it('tries the extra handlers first and answers 404 JSON for unknown paths', async () => {
+  it('tries the extra handlers first (a failing one answers 500 JSON) and answers 404 JSON for unknown paths', async () => {
     const git = await fetch(`${base}/git/shop.git/info/refs`);
     assert.equal(await git.text(), 'git here');
     const owned = await fetch(`${base}/api/v1/extra-owned`);
     assert.equal(await owned.text(), 'git here');
+    const crashed = await fetch(`${base}/git/boom`);
+    assert.equal(crashed.status, 500);
+    assert.equal((await json<ApiErrorBody>(crashed)).requestId, crashed.headers.get('x-request-id'));
     for (const [method, path] of [['GET', '/nowhere'], ['PUT', '/api/v1/apps']]) {
       const res = await fetch(`${base}${path}`, { method, headers: admin });
       assert.equal(res.status, 404);
