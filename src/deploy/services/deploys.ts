@@ -52,7 +52,8 @@ function channel<T>(): { push(item: T): void; end(): void; iterable: AsyncIterab
 
 function failure(error: unknown): { code: string; message: string; fix: string } {
   if (isLaambdaError(error)) return { code: error.code, message: error.message, fix: error.fix };
-  const internal = new LaambdaError('ERR_PLATFORM_INTERNAL', error instanceof Error ? error.message : String(error));
+  // The details of an internal error stay in the server log; the client gets the code and the fix.
+  const internal = new LaambdaError('ERR_PLATFORM_INTERNAL', 'the build failed unexpectedly; the server log has the details');
   return { code: internal.code, message: internal.message, fix: internal.fix };
 }
 
