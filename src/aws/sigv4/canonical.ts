@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 // The pieces of a SigV4 canonical request, rebuilt from the request as it arrived on the wire.
+
+/** Lower-case header names to values: `req.headers`, or `req.headersDistinct` to keep repeats apart. */
+export type HeaderMap = Readonly<Record<string, string | string[] | undefined>>;
 
 /** RFC 3986 encoding as SigV4 wants it: everything but `A-Z a-z 0-9 - _ . ~`, UTF-8, upper-case hex. */
 export function uriEncode(value: string): string {
@@ -62,7 +63,7 @@ function trimAll(value: string): string {
  * The canonical headers block (each `name:value\n`) for the signed header names. Several values
  * of one header (`req.headersDistinct` gives them apart) are joined by commas.
  */
-export function canonicalHeaders(headers: IncomingHttpHeaders, signed: readonly string[]): string {
+export function canonicalHeaders(headers: HeaderMap, signed: readonly string[]): string {
   let block = '';
   for (const name of signed) {
     const value = headers[name];

@@ -2,7 +2,7 @@
 // over a real socket, so the path, query and headers are checked as Node receives them.
 import assert from 'node:assert/strict';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
@@ -60,7 +60,7 @@ before(async () => {
         method: req.method ?? 'GET',
         rawPath: q === -1 ? url : url.slice(0, q),
         rawQuery: q === -1 ? '' : url.slice(q + 1),
-        headers: req.headersDistinct as IncomingHttpHeaders,
+        headers: req.headersDistinct,
         body: Buffer.concat(chunks),
       };
       received.shift()?.(captured);

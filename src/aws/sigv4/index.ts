@@ -1,5 +1,4 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 
 import {
   canonicalHeaders,
@@ -7,11 +6,13 @@ import {
   canonicalUri,
   formatAmzDate,
   parseQuery,
+  type HeaderMap,
 } from './canonical.ts';
 import { fail, type SigV4Failure, type SigV4Outcome } from './outcome.ts';
 import { readAuthorization, readPresigned, type SigV4Claim } from './parse.ts';
 
 export type { SigV4ErrorCode, SigV4Failure, SigV4Outcome } from './outcome.ts';
+export type { HeaderMap } from './canonical.ts';
 
 // AWS Signature Version 4 checked on the receiving side: the Authorization header form every SDK
 // sends and the presigned-URL form (query parameters) S3 clients hand out.
@@ -23,8 +24,8 @@ export interface SignedRequest {
   rawPath: string;
   /** The query after `?`, as sent, without the `?`. */
   rawQuery: string;
-  /** `req.headersDistinct` keeps repeated headers apart; `req.headers` works for the rest. */
-  headers: IncomingHttpHeaders;
+  /** `req.headers` (an `IncomingHttpHeaders`), or `req.headersDistinct` to keep repeated headers apart. */
+  headers: HeaderMap;
   /** The body, when the payload hash is not declared in `x-amz-content-sha256`. */
   body?: Buffer;
 }
@@ -54,7 +55,7 @@ function signingKey(secret: string, date: string, region: string, service: strin
   return key;
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+function headerValue(headers: HeaderMap, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -1,6 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
-import { formatAmzDate, parseAmzDate } from './canonical.ts';
+import { formatAmzDate, parseAmzDate, type HeaderMap } from './canonical.ts';
 import { fail, type SigV4Failure } from './outcome.ts';
 
 // Reading what a request claims: who signed it, for which scope and time, over which headers.
@@ -70,10 +68,10 @@ function readTime(amzDate: string, scope: Scope): number | SigV4Failure {
 }
 
 /** The signing time of a header-signed request: `X-Amz-Date`, else the HTTP `Date`. */
-function requestDate(headers: IncomingHttpHeaders): string | undefined {
+function requestDate(headers: HeaderMap): string | undefined {
   const amzDate = headers['x-amz-date'];
   if (amzDate !== undefined) return Array.isArray(amzDate) ? amzDate[0] : amzDate;
-  const date = headers.date;
+  const date = headers['date'];
   if (date === undefined) return undefined;
   const ms = Date.parse(Array.isArray(date) ? (date[0] ?? '') : date);
   // An unparsable Date is reported as given, by the ISO-8601 check.
@@ -81,7 +79,7 @@ function requestDate(headers: IncomingHttpHeaders): string | undefined {
 }
 
 /** `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` */
-export function readAuthorization(authorization: string, headers: IncomingHttpHeaders): SigV4Claim | SigV4Failure {
+export function readAuthorization(authorization: string, headers: HeaderMap): SigV4Claim | SigV4Failure {
   const space = authorization.indexOf(' ');
   const algorithm = space === -1 ? authorization : authorization.slice(0, space);
   if (algorithm !== ALGORITHM) {
