@@ -10,7 +10,9 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void
 describe('API client', () => {
   let server: Server;
   let url = '';
-  let handler: Handler = (_req, res) => res.end();
+  let handler: Handler = (_req, res) => {
+    res.end();
+  };
 
   before(async () => {
     server = createServer(async (req, res) => {
