@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { styleText } from 'node:util';
 import { describe, it } from 'node:test';
 import type { ApiFunction, ApiRelease } from '../api/client.ts';
+import { formatDeployEvent } from './commands/deploy.ts';
 import { functionRows } from './commands/functions.ts';
 import { keyExports } from './commands/keys.ts';
 import { releaseLines } from './commands/releases.ts';
@@ -99,6 +100,22 @@ describe('CLI output formatting', () => {
     assert.equal(
       text,
       'export AWS_ACCESS_KEY_ID=AKIALAAMBDA\nexport AWS_SECRET_ACCESS_KEY=a/b+c\nexport AWS_ENDPOINT_URL=http://127.0.0.1:4566\nexport AWS_REGION=us-east-1\n',
+    );
+  });
+
+  it('prints the build as it streams: steps, indented log lines, then the release or the error', () => {
+    const release: ApiRelease = { version: 4, kind: 'deploy', description: 'Deploy b_1', author: 'admin', createdAt: ago(0), artifact: 'sha256:x', buildId: 'b_1', current: true };
+    const text = [
+      formatDeployEvent({ type: 'step', step: 'extract', message: 'Receiving app (3 files, 116 B)' }, plain),
+      formatDeployEvent({ type: 'step', step: 'deps', message: '-----> Dependencies: cache hit' }, plain),
+      formatDeployEvent({ type: 'log', step: 'deps', message: 'added 20 packages\naudited 21' }, plain),
+      formatDeployEvent({ type: 'result', ok: true, build: 'b_1', release }, plain),
+      formatDeployEvent({ type: 'result', ok: false, build: 'b_2', error: { code: 'ERR_BUILD_INIT_FAILED', message: 'hello: SyntaxError', fix: 'Fix it.' } }, plain),
+    ].join('');
+    assert.equal(
+      text,
+      '-----> Receiving app (3 files, 116 B)\n-----> Dependencies: cache hit\n       added 20 packages\n       audited 21\n✔ Released v4 · Deploy b_1\n' +
+        '✘ ERR_BUILD_INIT_FAILED: hello: SyntaxError\n  fix: Fix it.\n',
     );
   });
 

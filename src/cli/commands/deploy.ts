@@ -12,18 +12,18 @@ interface DeployFlags extends AppFlags {
   message?: string;
 }
 
-/** Human output of one deploy event; `log` lines are indented under their step, dimmed. */
+/** Human output of one deploy event, Heroku-style: `-----> step`, then its log lines indented and dimmed. */
 export function formatDeployEvent(event: ApiDeployEvent, stream: NodeJS.WriteStream = process.stdout): string {
   switch (event.type) {
     case 'step':
-      return `${event.message}\n`;
+      return `${event.message.startsWith('----->') ? '' : '-----> '}${event.message}\n`;
     case 'log':
       return `${event.message
         .split('\n')
         .map((line) => `       ${paint(stream, 'dim', line)}`)
         .join('\n')}\n`;
     case 'result':
-      if (event.ok) return `${paint(stream, 'green', '✔')} Released v${event.release.version}${dim(` · ${event.release.description}`)}\n`;
+      if (event.ok) return `${paint(stream, 'green', '✔')} Released v${event.release.version}${paint(stream, 'dim', ` · ${event.release.description}`)}\n`;
       return `${paint(stream, 'red', '✘')} ${event.error.code}: ${event.error.message}\n  ${paint(stream, 'dim', 'fix:')} ${event.error.fix}\n`;
   }
 }
