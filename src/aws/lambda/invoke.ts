@@ -92,13 +92,21 @@ function sendResult(res: ServerResponse, result: InvokeResult): void {
   res.end(result.payload);
 }
 
+/** An Invoke that passed every check, ready to run. */
+interface Admitted<T> {
+  target: T;
+  ref: FunctionRef;
+  type: string;
+  payload: Buffer;
+}
+
 /** The checks every Invoke passes before it runs: size, caller, name, type, target, payload. */
 async function admit<T>(
   options: InvokeApiBase<T> & { resolveTarget: ResolveTarget<T> },
   req: IncomingMessage,
   res: ServerResponse,
   rawName: string,
-): Promise<{ target: T; ref: FunctionRef; type: string; payload: Buffer } | undefined> {
+): Promise<Admitted<T> | undefined> {
   const { body, size } = await readBody(req, MAX_SYNC_PAYLOAD_BYTES);
   if (body === undefined) {
     sendError(res, 413, 'RequestEntityTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
@@ -140,7 +148,16 @@ function handlerFor<T>(options: InvokeApiBase<T> & { resolveTarget: ResolveTarge
   return async (req, res) => {
     const match = INVOKE_PATH.exec((req.url ?? '').split('?')[0] ?? '');
     if (match === null || req.method !== 'POST') return false;
-    const admitted = await admit(options, req, res, match[1] ?? '');
+    let admitted: Admitted<T> | undefined;
+    try {
+      admitted = await admit(options, req, res, match[1] ?? '');
+    } catch (error) {
+      // authenticate or resolveTarget failed (storage down): the caller gets a retryable 500.
+      options.logger.error({ err: error }, 'invoke request could not be admitted');
+      if (!res.headersSent) sendError(res, 500, 'ServiceException', 'An internal error occurred');
+      else res.destroy();
+      return true;
+    }
     if (admitted === undefined) return true;
     const { target, ref, type, payload } = admitted;
     if (type === 'DryRun') {

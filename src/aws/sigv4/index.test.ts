@@ -86,6 +86,8 @@ interface SendOptions {
   service: string;
   presign?: { expiresIn: number };
   secret?: string;
+  /** Send x-amz-content-sha256 (default, as the JS SDK does) or let the server hash the body. */
+  declareHash?: boolean;
   /** Changes the request after signing, before sending. */
   tamper?: (wire: { path: string; headers: Record<string, string>; body: string | undefined }) => void;
 }
@@ -98,8 +100,8 @@ async function signAndSend(unsigned: Unsigned, sendOptions: SendOptions): Promis
     credentials: { ...KEY, secretAccessKey: sendOptions.secret ?? KEY.secretAccessKey },
     sha256: Sha256,
     uriEscapePath: sendOptions.service !== 's3',
-    // The SDK clients declare x-amz-content-sha256 for S3 only; Lambda's sends none.
-    applyChecksum: sendOptions.service === 's3',
+    // The JS SDK declares x-amz-content-sha256 for every service; botocore for S3 only.
+    applyChecksum: sendOptions.declareHash ?? true,
   });
   const request = new HttpRequest({
     method: unsigned.method ?? 'POST',
@@ -203,17 +205,19 @@ describe('verifySigV4 with header auth', () => {
     assert.ok(!outcome.ok && outcome.canonicalRequest?.startsWith('POST\n/2015-03-31/functions/shop-orders/invocations\n'));
   });
 
-  it('refuses a tampered body (hashed by the server when not declared)', async () => {
-    const req = await signAndSend(INVOKE, { service: 'lambda', tamper: (wire) => void (wire.body = '{"id":2}') });
+  it('accepts a request that declares no payload hash (botocore outside S3): the server hashes the body', async () => {
+    const req = await signAndSend(INVOKE, { service: 'lambda', declareHash: false });
+    assert.equal(req.headers['x-amz-content-sha256'], undefined);
+    assertOk(await verifySigV4(req, options), 'lambda');
+  });
+
+  it('refuses a tampered body when no hash is declared', async () => {
+    const req = await signAndSend(INVOKE, { service: 'lambda', declareHash: false, tamper: (wire) => void (wire.body = '{"id":2}') });
     assertFailure(await verifySigV4(req, options), 403, 'InvalidSignatureException');
   });
 
   it('refuses a body that does not match its declared sha256', async () => {
-    const sha = createHash('sha256').update('original').digest('hex');
-    const req = await signAndSend(
-      { method: 'PUT', path: '/bucket/k', headers: { 'x-amz-content-sha256': sha }, body: 'original' },
-      { service: 's3', tamper: (wire) => void (wire.body = 'replaced') },
-    );
+    const req = await signAndSend(INVOKE, { service: 'lambda', tamper: (wire) => void (wire.body = '{"id":2}') });
     assertFailure(await verifySigV4(req, options), 400, 'XAmzContentSHA256Mismatch');
   });
 
