@@ -26,7 +26,10 @@ export interface SignedRequest {
   rawQuery: string;
   /** `req.headers` (an `IncomingHttpHeaders`), or `req.headersDistinct` to keep repeated headers apart. */
   headers: HeaderMap;
-  /** The body, when the payload hash is not declared in `x-amz-content-sha256`. */
+  /**
+   * The body: hashed when no `x-amz-content-sha256` is declared, else checked against a declared
+   * hex digest. Leave it out only for a streamed body whose hash is declared.
+   */
   body?: Buffer;
 }
 
