@@ -6,6 +6,7 @@ import { formatDeployEvent } from './commands/deploy.ts';
 import { functionRows } from './commands/functions.ts';
 import { keyExports } from './commands/keys.ts';
 import { releaseLines } from './commands/releases.ts';
+import { serverBanner } from './commands/server.ts';
 import { formatBytes, keyValues, listing, relativeTime, shellQuote, table } from './format.ts';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -117,6 +118,18 @@ describe('CLI output formatting', () => {
       '-----> Receiving app (3 files, 116 B)\n-----> Dependencies: cache hit\n       added 20 packages\n       audited 21\n✔ Released v4 · Deploy b_1\n' +
         '✘ ERR_BUILD_INIT_FAILED: hello: SyntaxError\n  fix: Fix it.\n',
     );
+  });
+
+  it('prints the admin token in the server banner only when this start created it, with the next steps', () => {
+    const urls = { controlUrl: 'http://127.0.0.1:8000', gatewayUrl: 'http://127.0.0.1:8080', awsUrl: 'http://127.0.0.1:4566', dataDir: '/srv/data' };
+    const first = serverBanner({ ...urls, adminToken: 'lb_secret' }, plain);
+    assert.match(first, /Admin token \(shown once — store it now\):\n {4}lb_secret\n/);
+    assert.match(first, /control: {2}http:\/\/127\.0\.0\.1:8000 /);
+    assert.match(first, /laambda login http:\/\/127\.0\.0\.1:8000/);
+    assert.match(first, /laambda apps:create NAME/);
+    assert.match(first, /git remote add laambda http:\/\/127\.0\.0\.1:8000\/git\/NAME\.git/);
+    const later = serverBanner(urls, plain);
+    assert.doesNotMatch(later, /Admin token|lb_/);
   });
 
   it('quotes shell values only when needed', () => {

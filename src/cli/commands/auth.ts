@@ -49,7 +49,7 @@ async function readToken(flag: string | undefined): Promise<string> {
 }
 
 function describe(auth: ApiAuth): string {
-  return auth.admin ? `${auth.name} (admin)` : `${auth.name} (app ${auth.app ?? '?'})`;
+  return auth.admin ? `${auth.name} (admin token)` : `${auth.name} (token for app ${auth.app ?? '?'})`;
 }
 
 async function login(urlArg: string, flags: { token?: string }): Promise<number> {
