@@ -4,8 +4,7 @@ import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createControlApi } from './api/index.ts';
-import { createInvokeApi } from './aws/lambda/invoke.ts';
-import { verifySigV4 } from './aws/sigv4/index.ts';
+import { createInvokeApi, createSigV4Authenticate } from './aws/lambda/index.ts';
 import type { Config } from './config/index.ts';
 import { type Clock, type Logger, systemClock } from './core/ports.ts';
 import { LiveApps, type RunnableRelease } from './deploy/live.ts';
@@ -207,25 +206,14 @@ function createServerInvokeApi(options: {
     partition: options.config.partition,
     logger: options.logger,
     resolve: () => undefined,
-    async authenticate(req, body) {
-      const url = req.url ?? '/';
-      const queryAt = url.indexOf('?');
-      const outcome = await verifySigV4(
-        {
-          method: req.method ?? 'GET',
-          rawPath: queryAt === -1 ? url : url.slice(0, queryAt),
-          rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1),
-          headers: req.headers,
-          body,
-        },
-        { secretFor: async (id) => (await platform.accessKeySecret(id))?.secret, now: () => clock.now() },
-      );
-      if (!outcome.ok) return { ok: false, status: outcome.status, type: outcome.code, message: outcome.message };
-      const key = await platform.accessKeySecret(outcome.accessKeyId);
-      const app = key === undefined ? undefined : await storage.apps.getById(key.appId);
-      if (app === undefined) return { ok: false, status: 403, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-      return { ok: true, scope: app.name };
-    },
+    authenticate: createSigV4Authenticate({
+      now: () => clock.now(),
+      async credentialFor(accessKeyId) {
+        const key = await platform.accessKeySecret(accessKeyId);
+        const app = key === undefined ? undefined : await storage.apps.getById(key.appId);
+        return key === undefined || app === undefined ? undefined : { secretAccessKey: key.secret, scope: app.name };
+      },
+    }),
     async resolveTarget(functionName, qualifier, scope) {
       if (scope === undefined || !functionName.startsWith(`${scope}-`)) return undefined;
       const current = live.find({ name: scope });

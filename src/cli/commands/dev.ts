@@ -3,7 +3,6 @@ import { resolveConfig } from '../../config/index.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import type { DevEvent } from '../../dev/session.ts';
 import type { GatewayAccess } from '../../events/http/gateway.ts';
-import { startDev } from '../../main.ts';
 import type { LogRecord } from '../../runtime/index.ts';
 import { EXIT, paint, type Style } from '../output.ts';
 
@@ -95,6 +94,8 @@ async function dev(dir: string | undefined, flags: DevFlags): Promise<number> {
   const { config } = resolveConfig({ env: process.env });
   const out = process.stdout;
   let printer: ReturnType<typeof createPrinter> | undefined;
+  // The engine and platform load only for the commands that run them (thin commands start faster).
+  const { startDev } = await import('../../main.ts');
   const server = await startDev({
     config,
     dir: dir ?? '.',

@@ -6,7 +6,6 @@ import { resolveConfig } from '../../config/index.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import { RUNTIMES, type Runtime } from '../../core/function.ts';
 import { readDevAdvert } from '../../dev/server.ts';
-import { createLocalEngine } from '../../main.ts';
 import type { InvokeResult } from '../../runtime/index.ts';
 import { EXIT, formatLogLine, paint } from '../output.ts';
 
@@ -138,6 +137,8 @@ async function invokeLocally(name: string, flags: InvokeFlags, payload: string, 
   const { config } = resolveConfig({ env: process.env });
   const app = loadLocalApp(flags.dir, runtime === undefined ? {} : { runtime });
   const fn = findFunction(app, name);
+  // The engine and platform load only for the commands that run them (thin commands start faster).
+  const { createLocalEngine } = await import('../../main.ts');
   const engine = await createLocalEngine({
     config,
     baseDir: app.dir,

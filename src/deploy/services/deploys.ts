@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runBuild, type BuildEvent } from '../../build/pipeline.ts';
 import { isLaambdaError, LaambdaError } from '../../core/errors.ts';
@@ -81,6 +81,7 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
       });
       const codeDir = codeDirOf(settings.codeRoot, built.artifact.digest);
       if (!existsSync(codeDir)) {
+        await mkdir(settings.codeRoot, { recursive: true });
         // Another build of the same tree may have moved its copy in first: either is fine.
         await rename(built.codeDir, codeDir).catch((error: NodeJS.ErrnoException) => {
           if (!existsSync(codeDir)) throw error;
