@@ -118,6 +118,10 @@ export function runCgi(req: IncomingMessage, res: ServerResponse, options: CgiOp
       }
       headSent = true;
       status = head.status;
+      if (res.destroyed) {
+        child.stdout.resume();
+        return;
+      }
       res.statusCode = head.status;
       for (const [name, value] of head.headers) res.appendHeader(name, value);
       const rest = pending.subarray(end.body);

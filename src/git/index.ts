@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LaambdaError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
+import { parseAuthorization } from './auth.ts';
 import { runCgi } from './cgi.ts';
 import { gitEnv } from './git-env.ts';
 import { DEPLOY_TOKEN_ENV, DEPLOY_URL_ENV } from './hook-env.ts';
+import { createKeyedQueue } from './keyed-queue.ts';
 import { APP_NAME, createRepoManager } from './repos.ts';
 
 export { removeRepo } from './repos.ts';
@@ -121,22 +123,6 @@ function setIfPresent(env: Record<string, string>, name: string, value: string |
   if (single !== undefined && single !== '') env[name] = single;
 }
 
-/** Basic (the password is the token, any user name) or Bearer. */
-export function parseAuthorization(header: string | undefined): { user: string; token: string } | undefined {
-  if (!header) return undefined;
-  const [scheme, value = ''] = header.trim().split(/\s+/, 2);
-  if (scheme?.toLowerCase() === 'bearer' && value) return { user: 'git', token: value };
-  if (scheme?.toLowerCase() !== 'basic') return undefined;
-  const decoded = Buffer.from(value, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  const token = decoded.slice(colon + 1);
-  if (!token) return undefined;
-  // The user name only labels the push in git's reflog; keep it printable.
-  const user = decoded.slice(0, colon).replace(/[^\w.@+-]/g, '').slice(0, 64);
-  return { user, token };
-}
-
 function sendError(res: ServerResponse, error: LaambdaError, requestId: string): void {
   const body = JSON.stringify({
     statusCode: error.status,
@@ -151,20 +137,3 @@ function sendError(res: ServerResponse, error: LaambdaError, requestId: string):
 }
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' };
-
-/** Runs tasks one after another per key. */
-function createKeyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-      const previous = tails.get(key) ?? Promise.resolve();
-      const current = previous.catch(() => {}).then(task);
-      tails.set(key, current);
-      try {
-        return await current;
-      } finally {
-        if (tails.get(key) === current) tails.delete(key);
-      }
-    },
-  };
-}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -41,6 +42,12 @@ let server: http.Server;
 let base: string;
 const deploys: DeployCall[] = [];
 const gitRequests: GitRequest[] = [];
+/** Emits 'request' as each git request arrives and 'deploy' as the stub takes an upload. */
+const arrivals = new EventEmitter();
+
+async function until(event: 'request' | 'deploy', condition: () => boolean): Promise<void> {
+  while (!condition()) await once(arrivals, event);
+}
 const accesses: Array<{ app: string; access: GitAccess }> = [];
 const logLines: string[] = [];
 const versions = new Map<string, number>();
@@ -97,6 +104,7 @@ async function deployStub(req: http.IncomingMessage, res: http.ServerResponse): 
   await pipeline(req, tar.x({ cwd: dir }));
   const files = await listFiles(dir);
   deploys.push({ app, query: url.searchParams, contentType: req.headers['content-type'], files });
+  arrivals.emit('deploy');
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const send = (event: unknown) => res.write(`${JSON.stringify(event)}\n`);
   send({ type: 'step', step: 'extract', message: `-----> Receiving ${files.size} files` });
@@ -193,11 +201,15 @@ before(async () => {
       if (token !== TOKEN) return 'unauthorized';
       return app === 'ghost' ? 'not-found' : 'ok';
     },
-    deployUrl: (app) => `${base}/api/v1/apps/${app}/deploys`,
+    deployUrl: (app) => (app === 'astray' ? `${base}/api/v1/nowhere` : `${base}/api/v1/apps/${app}/deploys`),
     logger: captureLogger(),
   });
   server = http.createServer((req, res) => {
-    if (req.url?.startsWith('/git/')) gitRequests.push({ method: req.method ?? '', url: req.url, headers: req.headers });
+    if (req.url?.startsWith('/git/')) {
+      const request = { method: req.method ?? '', url: req.url, headers: req.headers };
+      gitRequests.push(request);
+      arrivals.emit('request', request);
+    }
     handler(req, res).then(
       (handled) => (handled ? undefined : deployStub(req, res)),
       (error: unknown) => {
@@ -279,6 +291,46 @@ describe('git push to deploy', () => {
     assert.match(push.stderr, /\[remote rejected\]\s+main -> main \(pre-receive hook declined\)/);
     assert.doesNotMatch(push.stderr, /Released/);
     assert.equal(serverRef('flaky', 'refs/heads/main'), deployed);
+  });
+
+  it('fails the push with the error when the deploy endpoint refuses the upload', async () => {
+    const work = await makeRepo(APP_FILES);
+    const push = await git(work, ['push', remoteUrl('astray'), 'main']);
+    assert.notEqual(push.code, 0);
+    assert.match(push.stderr, /remote: ✘ ERR_APP_NOT_FOUND: no such route/);
+    assert.equal(serverRef('astray', 'refs/heads/main'), undefined);
+  });
+
+  it('serves concurrent pushes to one app one at a time and rejects the one whose branch moved', async () => {
+    const first = await makeRepo(APP_FILES);
+    assert.equal((await git(first, ['push', remoteUrl('busy'), 'main'])).code, 0);
+    const second = path.join(root, `busy-${randomBytes(4).toString('hex')}`);
+    await gitOk(root, ['clone', '--quiet', remoteUrl('busy'), second]);
+    await writeFiles(first, { 'index.js': 'exports.handler = async () => "first";\n' });
+    await gitOk(first, ['commit', '--quiet', '-am', 'First pusher']);
+    await writeFiles(second, { 'index.js': 'exports.handler = async () => "second";\n' });
+    await gitOk(second, ['commit', '--quiet', '-am', 'Second pusher']);
+    const winner = await gitOk(first, ['rev-parse', 'HEAD']);
+
+    // The first push is held mid-build until the second push's upload has reached the server.
+    let release!: () => void;
+    holds.set('busy', new Promise<void>((resolve) => (release = resolve)));
+    const deploysBefore = deploys.length;
+    const firstPush = git(first, ['push', remoteUrl('busy'), 'main']);
+    await until('deploy', () => deploys.length > deploysBefore);
+    const uploads = () => gitRequests.filter((request) => request.method === 'POST' && request.url === '/git/busy.git/git-receive-pack').length;
+    const uploadsBefore = uploads();
+    const secondPush = git(second, ['push', remoteUrl('busy'), 'main']);
+    await until('request', () => uploads() > uploadsBefore);
+    release();
+    holds.delete('busy');
+
+    const [won, lost] = await Promise.all([firstPush, secondPush]);
+    assert.equal(won.code, 0, won.stderr);
+    assert.notEqual(lost.code, 0);
+    assert.match(lost.stderr, /remote: ✘ push rejected: main changed on the server while you pushed/);
+    assert.equal(deploys.length, deploysBefore + 1, 'only the first push was deployed');
+    assert.equal(serverRef('busy', 'refs/heads/main'), winner);
   });
 
   it('refuses a push to another branch and says which branch to push', async () => {
