@@ -3,7 +3,7 @@
 // (pre-receive.ts) sends the pushed tree to the deploy endpoint and streams the build back.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LaambdaError } from '../core/errors.ts';
+import { isLaambdaError, LaambdaError } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
 import { parseAuthorization } from './auth.ts';
 import { runCgi } from './cgi.ts';
@@ -45,77 +45,98 @@ export function createGitHandler(options: GitHandlerOptions): GitHandler {
     if (url.pathname !== '/git' && !url.pathname.startsWith('/git/')) return false;
     const requestId = randomUUID();
     const started = Date.now();
-    const match = ROUTE.exec(url.pathname);
-    const app = match?.[1];
-    const rest = match?.[2] ?? '/';
-    if (!app || !APP_NAME.test(app) || rest.includes('/..') || rest.includes('\\')) {
+    const route = parseRoute(url);
+    if (!route) {
       sendError(res, new LaambdaError('ERR_APP_NOT_FOUND', `no git repository at ${url.pathname}`), requestId);
       return true;
     }
-    const service = url.searchParams.get('service') ?? rest.slice(1);
-    const access: GitAccess = service === 'git-receive-pack' ? 'write' : 'read';
-    const log = options.logger.child({ requestId, app, service });
+    const { app, rest, access } = route;
+    const log = options.logger.child({ requestId, app, service: route.service });
     const credentials = parseAuthorization(req.headers.authorization);
-
-    const verdict = await options.authorize(app, credentials?.token, access);
-    if (verdict !== 'ok') {
-      if (verdict === 'unauthorized') res.setHeader('WWW-Authenticate', 'Basic realm="laambda"');
-      const error =
-        verdict === 'unauthorized'
-          ? new LaambdaError('ERR_API_UNAUTHORIZED', credentials ? 'the token is not valid for this app' : 'a token is needed: use it as the password')
-          : new LaambdaError('ERR_APP_NOT_FOUND', `no app "${app}"`);
-      sendError(res, error, requestId);
-      log.info({ status: error.status, ms: Date.now() - started }, 'git request refused');
-      return true;
-    }
-
-    const serve = async () => {
-      const gitDir = await repos.ensure(app);
-      const cgiEnv: Record<string, string> = {
-        ...env,
-        GIT_PROJECT_ROOT: options.reposDir,
-        GIT_HTTP_EXPORT_ALL: '1',
-        GATEWAY_INTERFACE: 'CGI/1.1',
-        SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
-        REQUEST_METHOD: req.method ?? 'GET',
-        // The repository always by its canonical name, whether the URL said APP or APP.git.
-        PATH_INFO: `/${app}.git${rest}`,
-        QUERY_STRING: url.search.slice(1),
-        REMOTE_USER: credentials?.user || 'git',
-        REMOTE_ADDR: req.socket.remoteAddress ?? '',
-      };
-      setIfPresent(cgiEnv, 'CONTENT_TYPE', req.headers['content-type']);
-      setIfPresent(cgiEnv, 'CONTENT_LENGTH', req.headers['content-length']);
-      setIfPresent(cgiEnv, 'HTTP_CONTENT_ENCODING', req.headers['content-encoding']);
-      setIfPresent(cgiEnv, 'HTTP_GIT_PROTOCOL', req.headers['git-protocol']);
-      if (access === 'write' && credentials) {
-        // receive-pack hands its environment to the hook: this is how the hook learns where to deploy.
-        cgiEnv[DEPLOY_URL_ENV] = options.deployUrl(app);
-        cgiEnv[DEPLOY_TOKEN_ENV] = credentials.token;
-      }
-      const outcome = await runCgi(req, res, { command: 'git', args: [HTTP_BACKEND], env: cgiEnv, cwd: gitDir, log });
-      if (!outcome.ok) {
-        log.error({ reason: outcome.reason }, 'git http-backend failed');
-        if (!res.headersSent) sendError(res, new LaambdaError('ERR_GIT_FAILED', 'git could not serve the request'), requestId);
-        else res.destroy();
-      }
-      log.info(
-        { method: req.method, gzip: req.headers['content-encoding'] === 'gzip', status: res.statusCode, ms: Date.now() - started },
-        'git request',
-      );
-    };
-
     try {
-      // One push per app at a time: a second push waits, then its hook sees whether the branch moved.
+      const verdict = await options.authorize(app, credentials?.token, access);
+      if (verdict !== 'ok') {
+        if (verdict === 'unauthorized') res.setHeader('WWW-Authenticate', 'Basic realm="laambda"');
+        const error =
+          verdict === 'unauthorized'
+            ? new LaambdaError('ERR_API_UNAUTHORIZED', credentials ? 'the token is not valid for this app' : 'a token is needed: use it as the password')
+            : new LaambdaError('ERR_APP_NOT_FOUND', `no app "${app}"`);
+        sendError(res, error, requestId);
+        log.info({ status: error.status, ms: Date.now() - started }, 'git request refused');
+        return true;
+      }
+      const serve = async () => {
+        const gitDir = await repos.ensure(app);
+        const cgiEnv = cgiEnvironment(req, url, { env, reposDir: options.reposDir, app, rest, user: credentials?.user });
+        if (access === 'write' && credentials) {
+          // receive-pack hands its environment to the hook: this is how the hook learns where to deploy.
+          cgiEnv[DEPLOY_URL_ENV] = options.deployUrl(app);
+          cgiEnv[DEPLOY_TOKEN_ENV] = credentials.token;
+        }
+        const outcome = await runCgi(req, res, { command: 'git', args: [HTTP_BACKEND], env: cgiEnv, cwd: gitDir, log });
+        if (!outcome.ok) throw new LaambdaError('ERR_GIT_FAILED', 'git could not serve the request', { details: { reason: outcome.reason } });
+      };
+      // One push per app at a time: a push that waited is then refused by the hook if its branch moved.
       if (req.method === 'POST' && rest === '/git-receive-pack') await pushes.run(app, serve);
       else await serve();
+      const gzip = req.headers['content-encoding'] === 'gzip';
+      log.info({ method: req.method, gzip, status: res.statusCode, ms: Date.now() - started }, 'git request');
     } catch (cause) {
-      log.error({ err: cause }, 'git request failed');
-      if (!res.headersSent) sendError(res, new LaambdaError('ERR_GIT_FAILED', 'git could not serve the request', { cause }), requestId);
+      const error = isLaambdaError(cause) ? cause : new LaambdaError('ERR_GIT_FAILED', 'git could not serve the request', { cause });
+      log.error({ err: cause, details: error.details }, 'git request failed');
+      if (!res.headersSent) sendError(res, error, requestId);
       else res.destroy();
     }
     return true;
   };
+}
+
+interface Route {
+  app: string;
+  /** The path inside the repository: /info/refs, /git-upload-pack, /git-receive-pack, … */
+  rest: string;
+  service: string;
+  access: GitAccess;
+}
+
+function parseRoute(url: URL): Route | undefined {
+  const match = ROUTE.exec(url.pathname);
+  const app = match?.[1];
+  const rest = match?.[2] ?? '/';
+  if (!app || !APP_NAME.test(app) || rest.includes('/..') || rest.includes('\\')) return undefined;
+  const service = url.searchParams.get('service') ?? rest.slice(1);
+  return { app, rest, service, access: service === 'git-receive-pack' ? 'write' : 'read' };
+}
+
+interface CgiContext {
+  env: Record<string, string>;
+  reposDir: string;
+  app: string;
+  rest: string;
+  user: string | undefined;
+}
+
+function cgiEnvironment(req: IncomingMessage, url: URL, context: CgiContext): Record<string, string> {
+  const cgiEnv: Record<string, string> = {
+    ...context.env,
+    GIT_PROJECT_ROOT: context.reposDir,
+    GIT_HTTP_EXPORT_ALL: '1',
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
+    REQUEST_METHOD: req.method ?? 'GET',
+    // The repository always by its canonical name, whether the URL said APP or APP.git.
+    PATH_INFO: `/${context.app}.git${context.rest}`,
+    QUERY_STRING: url.search.slice(1),
+    REMOTE_USER: context.user || 'git',
+    REMOTE_ADDR: req.socket.remoteAddress ?? '',
+  };
+  setIfPresent(cgiEnv, 'CONTENT_TYPE', req.headers['content-type']);
+  // Absent for chunked uploads: http-backend then reads the body to its end.
+  setIfPresent(cgiEnv, 'CONTENT_LENGTH', req.headers['content-length']);
+  // git gzips larger fetch requests; http-backend inflates them itself.
+  setIfPresent(cgiEnv, 'HTTP_CONTENT_ENCODING', req.headers['content-encoding']);
+  setIfPresent(cgiEnv, 'HTTP_GIT_PROTOCOL', req.headers['git-protocol']);
+  return cgiEnv;
 }
 
 function setIfPresent(env: Record<string, string>, name: string, value: string | string[] | undefined): void {
