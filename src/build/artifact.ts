@@ -6,14 +6,15 @@
  * redeploy of unchanged code stores nothing new. Symbolic links that stay inside the tree
  * are kept as links (node_modules/.bin); others are stored as the file they point to.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readdir, readlink, realpath, stat, symlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, readlink, realpath, stat, symlink } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { LaambdaError } from '../core/errors.ts';
-import { checkLinksResolveInside, staysInside } from './source.ts';
+import { checkLinksResolveInside, formatSize, staysInside } from './source.ts';
 
 export interface ArtifactStats {
   /** Regular files (symbolic links not counted). */
@@ -79,56 +80,65 @@ async function walkEntry(root: string, rel: string): Promise<Walked[]> {
 }
 
 const BUFFERED_FILE_BYTES = 1024 * 1024;
-const READ_AHEAD = 64;
+// Deflating a file costs a zlib stream (~0.3 ms) whatever its size; under 1 KB that buys a few
+// hundred bytes. Measured on 2,029 node_modules files (12 MB): deflating all of them took ~700 ms
+// of CPU for a 2.96 MB zip, storing those under 1 KB ~420 ms for 3.13 MB, storing all ~180 ms for 9.6 MB.
+const MIN_DEFLATE_BYTES = 1024;
+// Reads between two turns of the event loop: a small synchronous read is cheaper than a trip
+// through the thread pool, and yielding keeps requests on other apps flowing meanwhile.
+const YIELD_EVERY_BYTES = 4 * 1024 * 1024;
 
-/** Reads the files, at most READ_AHEAD at a time, in order; each promise is its content. */
-function readAhead(entries: Walked[]): Map<Walked, Promise<Buffer>> {
-  const contents = new Map<Walked, Promise<Buffer>>();
-  const slots: Array<Promise<unknown>> = [];
-  for (const entry of entries) {
-    const slot = slots.length >= READ_AHEAD ? slots.shift()! : Promise.resolve();
-    const read = slot.then(() => readFile(entry.source));
-    read.catch(() => {});
-    slots.push(read);
-    contents.set(entry, read);
-  }
-  return contents;
+export interface ZipOptions {
+  /** Most bytes of file content the tree may hold (Lambda: 250 MB unzipped); default no limit. */
+  maxBytes?: number;
+}
+
+function fileOptions(entry: Walked): Partial<yazl.Options> {
+  const compress = entry.size >= MIN_DEFLATE_BYTES && !STORED_EXTENSIONS.has(path.extname(entry.name).toLowerCase());
+  return { ...TIME, mode: S_IFREG | (entry.mode & 0o7777), ...(compress ? { compressionLevel: COMPRESSION_LEVEL } : { compress: false }) };
 }
 
 /**
  * Zips `dir` into `outFile` (deflate; symlinks inside the tree kept as links; unix modes;
- * fixed timestamps). The same tree always gives the same bytes.
+ * fixed timestamps). The same tree always gives the same bytes. Throws ERR_BUILD_SOURCE_INVALID
+ * when the files add up to more than `maxBytes`.
  */
-export async function zipDirectory(dir: string, outFile: string): Promise<ArtifactStats> {
-  const root = path.resolve(dir);
-  const entries = await walk(root);
-  // Small files are read ahead and handed over whole: yazl then deflates them on the thread
-  // pool in parallel, where one stream after another spends most of its time waiting.
-  const contents = readAhead(entries.filter((entry) => entry.kind === 'file' && entry.size <= BUFFERED_FILE_BYTES));
+export async function zipDirectory(dir: string, outFile: string, options: ZipOptions = {}): Promise<ArtifactStats> {
+  const entries = await walk(path.resolve(dir));
+  const files = entries.filter((entry) => entry.kind === 'file');
+  const bytes = files.reduce((sum, entry) => sum + entry.size, 0);
+  if (options.maxBytes !== undefined && bytes > options.maxBytes) {
+    throw new LaambdaError(
+      'ERR_BUILD_SOURCE_INVALID',
+      `the built code (dependencies included) is ${formatSize(bytes)}; the limit on unzipped code is ${formatSize(options.maxBytes)}`,
+    );
+  }
   const zip = new yazl.ZipFile();
   const failed = new Promise<never>((_, reject) => zip.on('error', reject));
   failed.catch(() => {});
   const written = pipeline(zip.outputStream, createWriteStream(outFile));
-  let files = 0;
-  let bytes = 0;
+  written.catch(() => {});
+  let sinceYield = 0;
   for (const entry of entries) {
     if (entry.kind === 'dir') {
       zip.addEmptyDirectory(`${entry.name}/`, { ...TIME, mode: S_IFDIR | (entry.mode & 0o7777) });
     } else if (entry.kind === 'link') {
       zip.addBuffer(Buffer.from(entry.target!), entry.name, { ...TIME, mode: entry.mode, compress: false });
+    } else if (entry.size > BUFFERED_FILE_BYTES) {
+      zip.addReadStreamLazy(entry.name, { ...fileOptions(entry), size: entry.size }, (callback) => callback(null, createReadStream(entry.source)));
     } else {
-      files += 1;
-      bytes += entry.size;
-      const compress = entry.size > 0 && !STORED_EXTENSIONS.has(path.extname(entry.name).toLowerCase());
-      const options = { ...TIME, mode: S_IFREG | (entry.mode & 0o7777), ...(compress ? { compressionLevel: COMPRESSION_LEVEL } : { compress: false }) };
-      const content = contents.get(entry);
-      if (content !== undefined) zip.addBuffer(await content, entry.name, options);
-      else zip.addReadStreamLazy(entry.name, { ...options, size: entry.size }, (callback) => callback(null, createReadStream(entry.source)));
+      // Whole buffers: yazl deflates them on the thread pool in parallel.
+      zip.addBuffer(readFileSync(entry.source), entry.name, fileOptions(entry));
+      sinceYield += entry.size + 4096;
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0;
+        await setImmediate();
+      }
     }
   }
   zip.end();
   await Promise.race([written, failed]);
-  return { files, bytes };
+  return { files: files.length, bytes };
 }
 
 function artifactRefused(message: string, cause?: unknown): LaambdaError {

@@ -20,7 +20,7 @@ import {
   materializeDependencies,
   planDependencies,
 } from './dependencies.ts';
-import { extractArchive, formatSize } from './source.ts';
+import { MAX_UNPACKED_BYTES, extractArchive, formatSize } from './source.ts';
 import { createTypeScriptBuilder } from './typescript.ts';
 
 export interface BuildEvent {
@@ -152,7 +152,7 @@ async function build(options: BuildOptions, emit: Emit, started: number): Promis
 
   const zipFile = path.join(options.workDir, `artifact-${randomBytes(4).toString('hex')}.zip`);
   try {
-    await zipDirectory(codeDir, zipFile);
+    await zipDirectory(codeDir, zipFile, { maxBytes: MAX_UNPACKED_BYTES });
     const artifact = await options.blobs.putFile(zipFile);
     emit('step', 'artifact', `Artifact: ${formatSize(artifact.size)}, sha256:${artifact.digest.slice(0, 8)}…`);
     return {
