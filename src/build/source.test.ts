@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { Header, type EntryTypeName, create } from 'tar';
+import { Header, create, type types } from 'tar';
 import { extractArchive } from './source.ts';
 
 interface RawEntry {
   path: string;
-  type?: EntryTypeName;
+  type?: types.EntryTypeName;
   content?: string;
   mode?: number;
   linkpath?: string;
@@ -90,6 +91,22 @@ describe('extractArchive', () => {
     });
     assert.deepEqual(result, { files: 2, bytes: PROCFILE.content!.length + 1 });
     assert.equal(await readFile(path.join(dir, 'src/index.js'), 'utf8'), 'x');
+  });
+
+  it('unpacks what git archive sends, global pax header included', async () => {
+    const repo = path.join(root, 'repo');
+    await mkdir(repo);
+    await writeFile(path.join(repo, 'Procfile'), 'fn: function.handler\n');
+    await writeFile(path.join(repo, 'bootstrap'), '#!/bin/sh\n', { mode: 0o755 });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, env: { PATH: process.env.PATH, HOME: root } });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'init');
+    const dir = target();
+    const result = await extractArchive({ archive: chunks(git('archive', '--format=tar', 'HEAD')), gzip: false, dir });
+    assert.equal(result.files, 2);
+    assert.equal((await stat(path.join(dir, 'bootstrap'))).mode & 0o777, 0o755);
   });
 
   it('refuses an entry whose path climbs out with ..', async () => {
