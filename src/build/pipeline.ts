@@ -4,9 +4,9 @@
  * (from the cache when the manifests are unchanged), bundle TypeScript handlers, zip and store.
  * Each step is announced as a Heroku-style event; installer output comes as `log` events.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppDefinition, FunctionDefinition } from '../core/app.ts';
 import { LaambdaError } from '../core/errors.ts';
@@ -21,7 +21,7 @@ import {
   planDependencies,
 } from './dependencies.ts';
 import { MAX_UNPACKED_BYTES, extractArchive, formatSize } from './source.ts';
-import { createTypeScriptBuilder } from './typescript.ts';
+import { type BuiltHandler, createTypeScriptBuilder } from './typescript.ts';
 
 export interface BuildEvent {
   type: 'step' | 'log';
@@ -59,7 +59,7 @@ export interface BuildOutput {
 }
 
 /** Where TypeScript bundles go inside the code directory (so they ship in the artifact). */
-export const BUNDLE_DIR = path.join('.laambda', 'build');
+export const BUNDLE_DIR = '.laambda/build';
 
 /** An event as a line of build output: `-----> Step` or an indented installer line. */
 export function formatBuildEvent(event: BuildEvent): string {
@@ -113,25 +113,54 @@ async function dependenciesStep(app: AppDefinition, options: BuildOptions, emit:
   return outcome;
 }
 
+/**
+ * The builder names a bundle's directory after the source's absolute path, which differs in
+ * every build's workDir; named after the module's path inside the app instead, the same code
+ * gives the same artifact digest and handler. Same depth, so the source map's relative paths hold.
+ */
+function stableBundleName(bundleDir: string, handler: string): string {
+  const source = path.posix.basename(bundleDir).replace(/-[0-9a-f]{8}$/, '');
+  // The module path tells apart sources whose names read the same once sanitised (a/b.ts, a-b.ts).
+  const base = path.posix.basename(handler);
+  const modulePath = path.posix.join(path.posix.dirname(handler), base.slice(0, base.indexOf('.')));
+  return path.posix.join(BUNDLE_DIR, `${source}-${createHash('sha256').update(modulePath).digest('hex').slice(0, 8)}`);
+}
+
 /** Bundles each TypeScript handler into the code directory and points the function at it. */
 async function typescriptStep(app: AppDefinition, emit: Emit): Promise<FunctionDefinition[]> {
   const builder = createTypeScriptBuilder({ appDir: app.dir, outDir: path.join(app.dir, BUNDLE_DIR) });
+  const built = new Map<FunctionDefinition, BuiltHandler>();
   try {
-    const functions: FunctionDefinition[] = [];
     for (const fn of app.functions) {
-      if (fn.runtime !== 'nodejs' || !builder.isTypeScript(fn.handler)) {
-        functions.push(fn);
-        continue;
+      if (fn.runtime === 'nodejs' && builder.isTypeScript(fn.handler)) {
+        built.set(fn, await builder.build(fn.handler, { environment: fn.environment }));
       }
-      const built = await builder.build(fn.handler, { environment: fn.environment });
-      emit('step', 'typescript', `Bundling TypeScript: ${fn.name} → ${built.handler}`);
-      for (const warning of built.warnings) emit('log', 'typescript', `warning: ${warning}`);
-      functions.push({ ...fn, handler: built.handler, environment: built.environment });
     }
-    return functions;
   } finally {
     await builder.dispose();
   }
+  // Renamed once every bundle is written: functions sharing a module share its bundle.
+  const renamed = new Map<string, string>();
+  const functions: FunctionDefinition[] = [];
+  for (const fn of app.functions) {
+    const bundle = built.get(fn);
+    if (bundle === undefined) {
+      functions.push(fn);
+      continue;
+    }
+    const bundleDir = bundle.handler.slice(0, bundle.handler.lastIndexOf('/'));
+    let stable = renamed.get(bundleDir);
+    if (stable === undefined) {
+      stable = stableBundleName(bundleDir, fn.handler);
+      await rename(path.join(app.dir, bundleDir), path.join(app.dir, stable));
+      renamed.set(bundleDir, stable);
+    }
+    const handler = `${stable}/${bundle.handler.slice(bundleDir.length + 1)}`;
+    emit('step', 'typescript', `Bundling TypeScript: ${fn.name} → ${handler}`);
+    for (const warning of bundle.warnings) emit('log', 'typescript', `warning: ${warning}`);
+    functions.push({ ...fn, handler, environment: bundle.environment });
+  }
+  return functions;
 }
 
 async function build(options: BuildOptions, emit: Emit, started: number): Promise<BuildOutput> {

@@ -269,21 +269,30 @@ describe('runBuild', { timeout: 120_000 }, () => {
     assert.equal((await stat(path.join(unzipped, 'function.sh'))).mode & 0o777, 0o644);
   });
 
-  it('bundles a TypeScript handler into the artifact and points the function at the bundle', async () => {
+  it('bundles TypeScript handlers into the artifact and points the functions at the bundles', async () => {
     const dir = await app({
-      Procfile: 'api: src/api.handler\n',
-      'src/api.ts': `import { greet } from './greet.ts';\nexport const handler = async (): Promise<string> => greet('ts');\n`,
+      Procfile: 'api: src/api.handler\nshout: src/api.shout\nother: src/other.handler\n',
+      'src/api.ts': `import { greet } from './greet.ts';\nexport const handler = async (): Promise<string> => greet('ts');\nexport const shout = async () => greet('TS');\n`,
       'src/greet.ts': `export function greet(name: string): string { return \`hello \${name}\`; }\n`,
+      'src/other.ts': `export const handler = async () => 'other';\n`,
+      'legacy.js': `exports.handler = async () => 'js';\n`,
     });
     const output = await build(dir);
-    const fn = output.definition.functions[0]!;
-    assert.match(fn.handler, /^\.laambda\/build\/[^/]+\/api\.handler$/);
-    assert.equal(fn.environment.NODE_OPTIONS, '--enable-source-maps');
-    assert.ok(steps(output.events).includes(`Bundling TypeScript: api → ${fn.handler}`));
-    assert.equal(await callHandler(output.codeDir, fn.handler), 'hello ts');
+    const [api, shout, other] = output.definition.functions;
+    assert.match(api!.handler, /^\.laambda\/build\/[^/]+\/api\.handler$/);
+    assert.equal(shout!.handler, api!.handler.replace(/handler$/, 'shout'), 'one bundle per module');
+    assert.equal(api!.environment.NODE_OPTIONS, '--enable-source-maps');
+    assert.ok(steps(output.events).includes(`Bundling TypeScript: api → ${api!.handler}`));
+    assert.equal(await callHandler(output.codeDir, api!.handler), 'hello ts');
+    assert.equal(await callHandler(output.codeDir, shout!.handler), 'hello TS');
+    assert.equal(await callHandler(output.codeDir, other!.handler), 'other');
     const unzipped = path.join(root, 'unzipped-ts');
     await unzipArtifact(await blobs.localPath(output.artifact.digest), unzipped);
-    assert.equal(await callHandler(unzipped, fn.handler), 'hello ts');
+    assert.equal(await callHandler(unzipped, api!.handler), 'hello ts');
+
+    const again = await build(dir);
+    assert.equal(again.artifact.digest, output.artifact.digest, 'bundles do not depend on the build directory');
+    assert.deepEqual(again.definition.functions.map((fn) => fn.handler), output.definition.functions.map((fn) => fn.handler));
   });
 
   it('refuses an upload without a Procfile before doing anything else', async () => {
