@@ -34,7 +34,7 @@ export interface ApiAuth {
 }
 
 /** A new access key. `endpointUrl` and `region` are sent by servers that know their AWS listener. */
-export type ApiNewKey = ApiKey & { secretAccessKey: string; endpointUrl?: string; region?: string };
+export type ApiNewKey = ApiKey & { secretAccessKey: string; endpointUrl: string; region: string };
 
 /** One line of the deploy stream (see "The deploy stream" in docs/api.md). */
 export type ApiDeployEvent =

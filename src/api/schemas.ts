@@ -152,7 +152,7 @@ export const KeyInfo = component(
 );
 
 export const CreatedKey = component(
-  KeyInfo.extend({ secretAccessKey: z.string() }),
+  KeyInfo.extend({ secretAccessKey: z.string(), endpointUrl: z.string(), region: z.string() }),
   'CreatedKey',
   'A new access key; the secret is shown only here.',
 );

@@ -155,7 +155,8 @@ export interface PlatformServices {
   };
   keys: {
     list(principal: Principal, app: string): Promise<KeyView[]>;
-    create(principal: Principal, app: string): Promise<KeyView & { secretAccessKey: string }>;
+    /** The secret is returned only here, with the AWS endpoint and region to use it with. */
+    create(principal: Principal, app: string): Promise<KeyView & { secretAccessKey: string; endpointUrl: string; region: string }>;
     revoke(principal: Principal, app: string, id: string): Promise<void>;
   };
 }

@@ -90,7 +90,7 @@ export function keyServices(context: ServiceContext): PlatformServices['keys'] {
       const secretAccessKey = newSecretAccessKey();
       const key = await storage.keys.create({ id: newAccessKeyId(), appId: app.id, secret: secrets.seal(secretAccessKey), createdAt: clock.now() });
       context.deps.logger.info({ app: app.name, accessKeyId: key.id, by: principal.name }, 'access key created');
-      return { accessKeyId: key.id, app: app.name, createdAt: key.createdAt, secretAccessKey };
+      return { accessKeyId: key.id, app: app.name, createdAt: key.createdAt, secretAccessKey, endpointUrl: context.deps.urls().aws, region: context.deps.region };
     },
 
     async revoke(principal, name, id) {
