@@ -395,7 +395,7 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
     dispatcher.start();
     const advert = { pid: process.pid, version: VERSION, controlUrl: urls.control, gatewayUrl: urls.gateway, awsUrl: urls.aws };
     writeFileSync(path.join(dataDir, 'server.json'), `${JSON.stringify(advert, null, 2)}\n`);
-    logger.info({ ...advert, dataDir }, 'laambda server ready');
+    logger.debug({ ...advert, dataDir }, 'laambda server ready');
     return {
       controlUrl: urls.control,
       gatewayUrl: urls.gateway,

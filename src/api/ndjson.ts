@@ -18,6 +18,9 @@ export async function deployStreamResponse(events: AsyncIterable<DeployEvent>, o
   const iterator = events[Symbol.asyncIterator]();
   let pending: IteratorResult<DeployEvent> | undefined = await iterator.next();
   let finished = false;
+  // The client may go away while a pull waits for the next event (the git hook stops reading at
+  // the result line): the controller is then closed and must not be touched again.
+  let cancelled = false;
   const encoder = new TextEncoder();
   const line = (event: DeployEvent) => encoder.encode(`${JSON.stringify(deployEventJson(event))}\n`);
 
@@ -27,6 +30,7 @@ export async function deployStreamResponse(events: AsyncIterable<DeployEvent>, o
         try {
           const next = pending ?? (await iterator.next());
           pending = undefined;
+          if (cancelled) return;
           if (next.done) {
             finished = true;
             controller.close();
@@ -36,6 +40,7 @@ export async function deployStreamResponse(events: AsyncIterable<DeployEvent>, o
         } catch (error) {
           // Headers are gone: the failure becomes the stream's last line.
           finished = true;
+          if (cancelled) return;
           const failure = publicError(error, options.requestId, options.log);
           controller.enqueue(
             line({ type: 'result', ok: false, build: null, error: { code: failure.code, message: failure.message, fix: failure.fix } }),
@@ -44,6 +49,7 @@ export async function deployStreamResponse(events: AsyncIterable<DeployEvent>, o
         }
       },
       cancel() {
+        cancelled = true;
         // The client went away (Ctrl-C during `laambda deploy`): the build goes on and finishes
         // as it would have; only nobody reads its lines.
         if (!finished) void drain(iterator, options);

@@ -39,6 +39,18 @@ export async function addLaambdaRemote(cwd: string, url: string): Promise<boolea
   return (await git(cwd, ['remote', 'add', REMOTE, url])) !== undefined;
 }
 
+export async function setLaambdaRemote(cwd: string, url: string): Promise<boolean> {
+  return (await git(cwd, ['remote', 'set-url', REMOTE, url])) !== undefined;
+}
+
+/** Lets git ask `helper` for credentials of the server behind `url`, in this checkout only. */
+export async function configureCredentialHelper(cwd: string, url: string, helper: string): Promise<boolean> {
+  const origin = new URL(url).origin;
+  // An empty helper first resets helpers from other config files for this URL only.
+  const reset = await git(cwd, ['config', '--replace-all', `credential.${origin}.helper`, '']);
+  return reset !== undefined && (await git(cwd, ['config', '--add', `credential.${origin}.helper`, helper])) !== undefined;
+}
+
 export async function removeLaambdaRemote(cwd: string): Promise<boolean> {
   return (await git(cwd, ['remote', 'remove', REMOTE])) !== undefined;
 }

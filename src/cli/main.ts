@@ -6,6 +6,7 @@ import { registerDeploy } from './commands/deploy.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerEventsGenerate } from './commands/events-generate.ts';
 import { registerFunctions } from './commands/functions.ts';
+import { registerGit } from './commands/git.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerReleases } from './commands/releases.ts';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerServer(program, run);
   registerAuth(program, run);
   registerApps(program, run);
+  registerGit(program, run);
   registerFunctions(program, run);
   registerDeploy(program, run);
   registerReleases(program, run);

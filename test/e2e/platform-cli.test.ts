@@ -108,7 +108,7 @@ describe('laambda server and the platform CLI', () => {
     const created = await cli(['apps:create', 'shop']);
     ok(created);
     assert.match(created.stdout, /Created shop/);
-    assert.match(created.stderr, /Added git remote laambda/);
+    assert.match(created.stderr, /Git remote laambda → /);
     const remote = execFileSync('git', ['remote', 'get-url', 'laambda'], { cwd: repo, encoding: 'utf8' }).trim();
     assert.equal(remote, `${listening?.controlUrl}/git/shop.git`);
 

@@ -44,10 +44,6 @@ describe('laambda server, end to end', () => {
     assert.equal(reply.code, 0, `curl failed: ${reply.stderr}${reply.stdout}`);
     return JSON.parse(reply.stdout) as { message: string; edition?: number };
   };
-  const pushUrl = () => {
-    const control = new URL(urls.controlUrl);
-    return `http://user:${urls.adminToken}@${control.host}/git/hello.git`;
-  };
   const commit = async (message: string) => {
     assert.equal((await git('add', '-A')).code, 0);
     assert.equal((await git('-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'commit', '-qm', message)).code, 0);
@@ -103,8 +99,8 @@ describe('laambda server, end to end', () => {
     assert.deepEqual(JSON.parse(apps.stdout).map((app: { name: string }) => app.name), ['hello']);
   });
 
-  it('deploys with git push, streaming the build, and serves the route', async () => {
-    const push = await git('push', '-q', pushUrl(), 'main');
+  it('deploys with git push (the login token through the credential helper), streaming the build, and serves the route', async () => {
+    const push = await git('push', '-q', 'laambda', 'main');
     assert.equal(push.code, 0, push.stderr);
     assert.match(push.stderr, /remote: -----> .*Released v1/s);
     assert.equal((await curl('/hello?name=Ada')).message, 'Hello, Ada!');
@@ -123,7 +119,7 @@ describe('laambda server, end to end', () => {
     const source = readFileSync(path.join(work, 'index.js'), 'utf8');
     writeFileSync(path.join(work, 'index.js'), source.replace('warmInvocations: invocations,', 'warmInvocations: invocations,\n    edition: 2,'));
     await commit('edition 2');
-    const push = await git('push', '-q', pushUrl(), 'main');
+    const push = await git('push', '-q', 'laambda', 'main');
     assert.equal(push.code, 0, push.stderr);
     assert.deepEqual(await curl('/hello?name=Ada').then((r) => [r.message, r.edition]), ['Howdy, Ada!', 2]);
 
@@ -143,7 +139,7 @@ describe('laambda server, end to end', () => {
   it('fails a push with a broken handler and keeps the live release serving', async () => {
     writeFileSync(path.join(work, 'index.js'), 'exports.handler = async () => {\n  return "unclosed;\n');
     await commit('broken');
-    const push = await git('push', pushUrl(), 'main');
+    const push = await git('push', 'laambda', 'main');
     assert.notEqual(push.code, 0);
     assert.match(push.stderr, /remote: .*ERR_BUILD_INIT_FAILED/);
     assert.equal((await curl('/hello?name=Ada')).message, 'Hello, Ada!');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { request } from '../support/dev.ts';
 import { copyApp, REPO_ROOT, ServerHarness } from '../support/server.ts';
 
 const HELLO = path.join(REPO_ROOT, 'examples', 'hello-node');
@@ -36,6 +37,19 @@ describe('laambda server', () => {
     assert.equal(reply.status, 200);
     assert.equal(reply.json().message, 'Hello, Ada!');
     assert.equal((await harness.get('nope', '/hello')).status, 404);
+  });
+
+  it("serves an app on its custom domain", async () => {
+    assert.equal((await harness.api('POST', '/apps', { name: 'shop', domain: 'Shop.Example.test' })).status, 201);
+    await harness.deployOk('shop', appDir);
+    const port = new URL(harness.server.gatewayUrl).port;
+    const reply = await request(`${harness.server.gatewayUrl}/hello?name=Shop`, { host: `shop.example.test:${port}` });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.json().message, 'Hello, Shop!');
+    const taken = await harness.api('POST', '/apps', { name: 'shop2', domain: 'shop.example.test' });
+    assert.equal(taken.status, 409);
+    assert.equal((await harness.api('DELETE', '/apps/shop?confirm=shop')).status, 204);
+    assert.equal((await request(`${harness.server.gatewayUrl}/hello`, { host: `shop.example.test:${port}` })).status, 404);
   });
 
   it('makes a release per config change, visible to the next invocation, encrypted at rest', async () => {

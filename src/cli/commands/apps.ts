@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import type { ApiRelease } from '../../api/client.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import { keyValues, relativeTime, table } from '../format.ts';
-import { addLaambdaRemote, appFromGitUrl, insideGitRepo, laambdaRemote, REMOTE, removeLaambdaRemote } from '../git.ts';
+import { appFromGitUrl, laambdaRemote, REMOTE, removeLaambdaRemote } from '../git.ts';
 import { EXIT } from '../output.ts';
+import { linkCheckout } from './git.ts';
 import { type AppFlags, connect, dim, note, ok, out, printJson, type Run, targetApp, withApp } from '../platform.ts';
 
 /** `v3 · Deploy b_1a2b · admin · 2 minutes ago`. */
@@ -27,18 +28,6 @@ async function list(flags: { json?: boolean }): Promise<number> {
   return EXIT.ok;
 }
 
-/** Inside a checkout without a `laambda` remote, add one for the new app. */
-async function linkCheckout(gitUrl: string): Promise<void> {
-  const cwd = process.cwd();
-  if (!(await insideGitRepo(cwd))) return;
-  const existing = await laambdaRemote(cwd);
-  if (existing !== undefined) {
-    if (existing !== gitUrl) note(dim(`  git remote ${REMOTE} already points to ${existing}; left as is\n`));
-    return;
-  }
-  if (await addLaambdaRemote(cwd, gitUrl)) note(`${ok(`Added git remote ${REMOTE} → ${gitUrl}`).trimEnd()}\n${dim(`  deploy with: git push ${REMOTE} main   (or: laambda deploy)`)}\n`);
-}
-
 async function create(name: string, flags: { domain?: string; remote: boolean; json?: boolean }): Promise<number> {
   const app = await connect().apps.create({ name, ...(flags.domain === undefined ? {} : { domain: flags.domain }) });
   if (flags.json) printJson(app);
@@ -46,7 +35,7 @@ async function create(name: string, flags: { domain?: string; remote: boolean; j
     out(ok(`Created ${app.name}`));
     out(keyValues([['URL', app.gatewayUrl], ['Git URL', app.gitUrl], ...(app.domain === null ? [] : [['Domain', app.domain] as [string, string]])], '  '));
   }
-  if (flags.remote) await linkCheckout(app.gitUrl);
+  if (flags.remote) await linkCheckout(process.cwd(), app.gitUrl, { repoint: false });
   return EXIT.ok;
 }
 

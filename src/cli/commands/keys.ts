@@ -47,7 +47,7 @@ async function revoke(id: string, flags: AppFlags): Promise<number> {
 }
 
 export function registerKeys(program: Command, run: Run): void {
-  withApp(program.command('keys').description("list the app's AWS access keys (for its S3, SQS and Lambda endpoint)")).action((flags: AppFlags) =>
+  withApp(program.command('keys').description("list the app's AWS access keys (for the Lambda Invoke endpoint)")).action((flags: AppFlags) =>
     run(() => list(flags)),
   );
   withApp(program.command('keys:create').description('create an AWS access key for the app; prints export lines (secret shown once)')).action(

@@ -30,9 +30,9 @@ export function serverBanner(server: Pick<PlatformServer, 'controlUrl' | 'gatewa
   let text = `laambda server · data in ${server.dataDir}\n\n`;
   text += keyValues(
     [
-      ['control', `${server.controlUrl}  ${dim('API /api/v1, dashboard, git /git/APP.git')}`],
+      ['control', `${server.controlUrl}  ${dim('API /api/v1, git /git/APP.git')}`],
       ['gateway', `${server.gatewayUrl}  ${dim("apps' HTTP routes (APP.localhost, custom domains)")}`],
-      ['aws', `${server.awsUrl}  ${dim('S3, SQS and Lambda Invoke endpoint (SigV4)')}`],
+      ['aws', `${server.awsUrl}  ${dim('Lambda Invoke API (SigV4, keys from keys:create)')}`],
     ],
     '  ',
   );
@@ -85,9 +85,9 @@ export function registerServer(program: Command, run: Run): void {
     .description('run the platform: control API and git, the HTTP gateway and the AWS endpoint')
     .option('--data-dir <dir>', 'where the server keeps its database, blobs and keys (LAAMBDA_DATA_DIR)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'control port: API, dashboard, git (0 picks a free port)', '8000')
+    .option('--port <port>', 'control port: API and git (0 picks a free port)', '8000')
     .option('--gateway-port <port>', "port of the apps' HTTP gateway (0 picks a free port)", '8080')
-    .option('--aws-port <port>', 'port of the AWS endpoint: S3, SQS, Lambda Invoke (0 picks a free port)', '4566')
+    .option('--aws-port <port>', 'port of the AWS endpoint: the Lambda Invoke API (0 picks a free port)', '4566')
     .option('--json', 'print one JSON line with the URLs (and the admin token when this start created it)')
     .action((flags: ServerFlags) => run(() => serve(flags)));
 }

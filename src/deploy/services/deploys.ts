@@ -62,9 +62,11 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
 
   async function run(app: App, build: Build, principal: Principal, request: DeployRequest, events: ReturnType<typeof channel<DeployEvent>>) {
     const output: string[] = [];
+    // Heroku-style lines: steps start with `-----> `, installer output is indented.
     const emit = (event: BuildEvent) => {
-      output.push(event.type === 'log' ? `       ${event.message}` : event.message);
-      events.push(event);
+      const message = event.type === 'step' && !event.message.startsWith('-----> ') ? `-----> ${event.message}` : event.message;
+      output.push(event.type === 'log' ? `       ${message}` : message);
+      events.push({ ...event, message });
     };
     const workDir = path.join(settings.buildRoot, build.id);
     const started = clock.monotonic();
@@ -107,7 +109,7 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
         { strictInit: true },
       );
       const version = runnable.release.version;
-      emit({ type: 'step', step: 'release', message: `-----> Released v${version} in ${Math.round(clock.monotonic() - started)} ms` });
+      emit({ type: 'step', step: 'release', message: `-----> Traffic switched to v${version}, ${Math.round(clock.monotonic() - started)} ms after the upload began` });
       await storage.builds.finish(build.id, { status: 'succeeded', artifact: built.artifact.digest, release: version, error: null, output: output.join('\n'), finishedAt: clock.now() });
       events.push({ type: 'result', ok: true, build: build.id, release: context.releaseView(runnable.release, version) });
       logger.info({ app: app.name, build: build.id, release: version, ms: Math.round(clock.monotonic() - started) }, 'deployed');
