@@ -92,7 +92,7 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
       const { dir: _dir, name: _name, ...definition } = built.definition;
       const names = new Set(definition.functions.map((fn) => fn.name));
       emit({ type: 'step', step: 'release', message: `-----> Starting ${names.size} function${names.size === 1 ? '' : 's'} of the new release` });
-      const description = request.description ?? (request.revision === undefined ? `Deploy ${build.id}` : `Deploy ${request.revision.slice(0, 7)}`);
+      const description = request.description ?? (request.revision === undefined ? `Deploy ${built.artifact.digest.slice(0, 8)} (upload)` : `Deploy ${request.revision.slice(0, 7)}`);
       const runnable = await context.release(
         app,
         (latest) => ({
