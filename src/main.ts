@@ -4,9 +4,10 @@ import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createControlApi } from './api/index.ts';
-import { createInvokeApi, createSigV4Authenticate } from './aws/lambda/index.ts';
+import { createInvokeApi } from './aws/lambda/index.ts';
 import type { Config } from './config/index.ts';
-import { type Clock, type Logger, systemClock } from './core/ports.ts';
+import { type Clock, systemClock } from './core/ports.ts';
+import { createPlatformInvokeApi } from './deploy/invoke-api.ts';
 import { LiveApps, type RunnableRelease } from './deploy/live.ts';
 import { createSecrets, loadMasterKey } from './deploy/secrets.ts';
 import { createPlatform } from './deploy/services/index.ts';
@@ -189,51 +190,6 @@ export interface PlatformServer {
 
 const VERSION = '0.1.0';
 
-/** The Lambda Invoke API over the live apps, with SigV4 and per-app access keys. */
-function createServerInvokeApi(options: {
-  config: Config;
-  live: LiveApps;
-  platform: ReturnType<typeof createPlatform>;
-  storage: Awaited<ReturnType<typeof createSqliteStorage>>;
-  clock: Clock;
-  logger: Logger;
-  enqueue(target: { runnable: RunnableRelease; fn: string; pinned: boolean }, payload: Buffer, requestId: string): Promise<void>;
-}) {
-  const { live, platform, storage, clock } = options;
-  return createInvokeApi<{ runnable: RunnableRelease; fn: string; pinned: boolean }>({
-    region: options.config.region,
-    accountId: options.config.accountId,
-    partition: options.config.partition,
-    logger: options.logger,
-    resolve: () => undefined,
-    authenticate: createSigV4Authenticate({
-      now: () => clock.now(),
-      async credentialFor(accessKeyId) {
-        const key = await platform.accessKeySecret(accessKeyId);
-        const app = key === undefined ? undefined : await storage.apps.getById(key.appId);
-        return key === undefined || app === undefined ? undefined : { secretAccessKey: key.secret, scope: app.name };
-      },
-    }),
-    async resolveTarget(functionName, qualifier, scope) {
-      if (scope === undefined || !functionName.startsWith(`${scope}-`)) return undefined;
-      const current = live.find({ name: scope });
-      if (current === undefined) return undefined;
-      const fn = functionName.slice(scope.length + 1);
-      let runnable = current;
-      if (qualifier !== undefined && qualifier !== '$LATEST') {
-        if (!/^\d+$/.test(qualifier)) return undefined;
-        const release = await storage.releases.get(current.app.id, Number(qualifier));
-        if (release === undefined) return undefined;
-        runnable = await live.pinned(current.app, release);
-      }
-      if (!runnable.functions.has(fn)) return undefined;
-      return { runnable, fn, pinned: runnable !== current };
-    },
-    invoke: (target, request) => live.invokeIn(target.runnable, target.fn, request),
-    enqueue: options.enqueue,
-  });
-}
-
 /** `laambda server`: the platform — control API and git, the apps' gateway, the AWS endpoint. */
 export async function startServer(options: ServerOptions): Promise<PlatformServer> {
   const { config } = options;
@@ -349,7 +305,7 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
       },
     });
 
-    const invokeApi = createServerInvokeApi({
+    const invokeApi = createPlatformInvokeApi({
       config,
       live,
       platform,
