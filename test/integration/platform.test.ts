@@ -48,6 +48,18 @@ describe('laambda server', () => {
     assert.equal(reply.json().message, 'Hello, Shop!');
     const taken = await harness.api('POST', '/apps', { name: 'shop2', domain: 'shop.example.test' });
     assert.equal(taken.status, 409);
+    // A function URL: FN.lambda-url.APP.localhost reaches the function on any path.
+    writeFileSync(path.join(appDir, 'laambda.json'), JSON.stringify({ functions: { hello: { url: true } } }));
+    try {
+      await harness.deployOk('shop', appDir);
+    } finally {
+      rmSync(path.join(appDir, 'laambda.json'));
+    }
+    const fn = (await harness.api('GET', '/apps/shop/functions')).body[0];
+    assert.equal(fn.url, `http://hello.lambda-url.shop.localhost:${port}/`);
+    const viaUrl = await request(`${harness.server.gatewayUrl}/any/path?name=Url`, { host: `hello.lambda-url.shop.localhost:${port}` });
+    assert.equal(viaUrl.status, 200);
+    assert.equal(viaUrl.json().message, 'Hello, Url!');
     assert.equal((await harness.api('DELETE', '/apps/shop?confirm=shop')).status, 204);
     assert.equal((await request(`${harness.server.gatewayUrl}/hello`, { host: `shop.example.test:${port}` })).status, 404);
   });
