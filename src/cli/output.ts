@@ -40,3 +40,16 @@ export function formatLogLine(record: LogRecord, stream: NodeJS.WriteStream): st
   if (line.startsWith('REPORT')) return `${paint(stream, 'cyan', line)}\n`;
   return `${paint(stream, 'dim', line)}\n`;
 }
+
+/** Resolves on the first Ctrl-C (SIGINT) or SIGTERM: long-running commands then shut down gracefully. */
+export function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -4,7 +4,7 @@ import { LaambdaError } from '../../core/errors.ts';
 import type { DevEvent } from '../../dev/session.ts';
 import type { GatewayAccess } from '../../events/http/gateway.ts';
 import type { LogRecord } from '../../runtime/index.ts';
-import { EXIT, paint, type Style } from '../output.ts';
+import { EXIT, paint, type Style, untilStopped } from '../output.ts';
 
 interface DevFlags {
   port: string;
@@ -125,15 +125,7 @@ async function dev(dir: string | undefined, flags: DevFlags): Promise<number> {
     out.write(`\n  Lambda Invoke API: ${server.awsUrl}  ·  health: ${server.url}/__laambda/health\n`);
     out.write(`${paint(out, 'green', '✔')} ready${flags.watch ? ', watching for changes' : ''} (Ctrl-C to stop)\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await server.close();
   return EXIT.ok;
 }

@@ -3,7 +3,7 @@ import { resolveConfig } from '../../config/index.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import type { PlatformServer } from '../../main.ts';
 import { keyValues } from '../format.ts';
-import { EXIT, paint } from '../output.ts';
+import { EXIT, paint, untilStopped } from '../output.ts';
 import type { Run } from '../platform.ts';
 
 interface ServerFlags {
@@ -66,15 +66,7 @@ async function serve(flags: ServerFlags): Promise<number> {
     out.write(serverBanner(server));
     out.write(`${paint(out, 'green', '✔')} ready (Ctrl-C to stop)\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await server.close();
   return EXIT.ok;
 }
