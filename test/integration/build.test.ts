@@ -1,7 +1,7 @@
 // The server's build pipeline through real npm and pip, with local packages only (no PyPI,
 // no registry downloads): archive in, code directory and stored zip artifact out.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { create } from 'tar';
 import { unzipArtifact } from '../../src/build/artifact.ts';
 import { type BuildEvent, type BuildOutput, runBuild } from '../../src/build/pipeline.ts';
 import { resolvePython } from '../../src/runtime/index.ts';
+import { writeGreetWheel } from '../support/python.ts';
 import { FsBlobStore } from '../../src/storage/index.ts';
 
 const run = promisify(execFile);
@@ -224,17 +225,7 @@ describe('runBuild', { timeout: 120_000 }, () => {
         'app.py': 'import greetpkg\ndef handler(event, context):\n    return greetpkg.VALUE\n',
         'requirements.txt': '# local only\n./wheels/greetpkg-1.0-py3-none-any.whl\n',
       });
-      const wheel = path.join(dir, 'wheels', 'greetpkg-1.0-py3-none-any.whl');
-      await mkdir(path.dirname(wheel));
-      const script = [
-        'import sys, zipfile',
-        'with zipfile.ZipFile(sys.argv[1], "w") as z:',
-        '    z.writestr("greetpkg/__init__.py", "VALUE = \'from a wheel\'\\n")',
-        '    z.writestr("greetpkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: greetpkg\\nVersion: 1.0\\n")',
-        '    z.writestr("greetpkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
-        '    z.writestr("greetpkg-1.0.dist-info/RECORD", "")',
-      ].join('\n');
-      execFileSync(python, ['-c', script, wheel]);
+      await writeGreetWheel(python, path.join(dir, 'wheels', 'greetpkg-1.0-py3-none-any.whl'));
     });
 
     it('installs into the code root, then hits the cache on a redeploy', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { DevEvent } from '../../src/dev/session.ts';
 import { resolvePython } from '../../src/runtime/index.ts';
+import { writeGreetWheel } from '../support/python.ts';
 import { COORDINATION_CJS, waitFor } from '../support/engine.ts';
 import { DevHarness } from '../support/dev.ts';
 
@@ -140,18 +140,7 @@ describe('laambda dev hot reload', () => {
       Procfile: 'web: app.handler\n',
       'app.py': 'def handler(event, context):\n    import greetpkg\n    return {"statusCode": 200, "body": greetpkg.VALUE}\n',
     });
-    // A local wheel (PyPI is not reachable from tests), built with the stdlib's zipfile.
-    const wheel = path.join(dir, 'wheels', 'greetpkg-1.0-py3-none-any.whl');
-    await mkdir(path.dirname(wheel));
-    const build = [
-      'import sys, zipfile',
-      'with zipfile.ZipFile(sys.argv[1], "w") as z:',
-      '    z.writestr("greetpkg/__init__.py", "VALUE = \'from a wheel\'\\n")',
-      '    z.writestr("greetpkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: greetpkg\\nVersion: 1.0\\n")',
-      '    z.writestr("greetpkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
-      '    z.writestr("greetpkg-1.0.dist-info/RECORD", "")',
-    ].join('\n');
-    execFileSync(resolvePython(undefined, process.env).path, ['-c', build, wheel]);
+    await writeGreetWheel(resolvePython(undefined, process.env).path, path.join(dir, 'wheels', 'greetpkg-1.0-py3-none-any.whl'));
     const dev = await harness.start(dir, { watch: true });
     assert.equal((await dev.fetch('/web')).status, 502, 'greetpkg is not installed yet');
     const seen = dev.events.length;
