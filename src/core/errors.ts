@@ -249,6 +249,56 @@ export const ERROR_CODES = {
     kind: 'system',
     fix: "Check that git (with git-http-backend) is installed on the server; the server log has git's error.",
   },
+  ERR_QUEUE_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'List queues with `laambda queues` (or create it with `laambda queues:create NAME`).',
+  },
+  ERR_QUEUE_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Name queues with 1-80 letters, digits, - and _ (FIFO queues end in .fifo) and keep attributes within the SQS ranges shown.',
+  },
+  ERR_BUCKET_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: 'List buckets with `laambda buckets` (or create it with `laambda buckets:create NAME`).',
+  },
+  ERR_BUCKET_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Name buckets with 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.',
+  },
+  ERR_BUCKET_NOT_EMPTY: {
+    status: 409,
+    kind: 'user',
+    fix: "Delete the bucket's objects first (`laambda objects BUCKET` lists them).",
+  },
+  ERR_OBJECT_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: "List the bucket's keys with `laambda objects BUCKET` and use one of them.",
+  },
+  ERR_OBJECT_KEY_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Use an object key of 1-1024 bytes of UTF-8 without NUL; `..` segments and leading slashes are not allowed.',
+  },
+  ERR_EVENT_SOURCE_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Write the source like `queue:orders?batch=10`, `bucket:uploads?events=created&prefix=logs/`, `schedule:rate(5 minutes)` or `http:GET:/users/{id}`.',
+  },
+  ERR_EVENT_SOURCE_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: "List the function's sources with `laambda event-sources FUNCTION` and name one of them exactly.",
+  },
+  ERR_SCHEDULE_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Use rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year) in UTC, with ? in one of the day fields.',
+  },
   ERR_PLATFORM_INTERNAL: {
     status: 500,
     kind: 'system',

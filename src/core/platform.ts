@@ -167,6 +167,10 @@ export interface BlobStore {
   remove(digest: string): Promise<void>;
 }
 
+import type { BucketStore } from './buckets.ts';
+import type { QueueStore } from './queues.ts';
+import type { ScheduleStore } from './schedules.ts';
+
 /** Everything the platform keeps, behind ports. */
 export interface PlatformStorage {
   apps: AppStore;
@@ -175,6 +179,9 @@ export interface PlatformStorage {
   tokens: TokenStore;
   keys: AccessKeyStore;
   invocations: AsyncInvocationStore;
+  queues: QueueStore;
+  buckets: BucketStore;
+  schedules: ScheduleStore;
   blobs: BlobStore;
   close(): Promise<void>;
 }

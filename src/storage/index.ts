@@ -16,6 +16,9 @@ import { migrate } from './sqlite/migrations.ts';
 import { SqliteReleaseStore } from './sqlite/releases.ts';
 import type { Database } from './sqlite/schema.ts';
 import { SqliteTokenStore } from './sqlite/tokens.ts';
+import { SqliteBucketStore } from './sqlite/buckets.ts';
+import { SqliteQueueStore } from './sqlite/queues.ts';
+import { SqliteScheduleStore } from './sqlite/schedules.ts';
 
 export { FsBlobStore } from './blobs/fs.ts';
 export type { SqliteAccessKeyStore } from './sqlite/access-keys.ts';
@@ -69,6 +72,9 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     tokens: new SqliteTokenStore(db),
     keys: new SqliteAccessKeyStore(db),
     invocations: new SqliteAsyncInvocationStore(db),
+    queues: new SqliteQueueStore(db),
+    buckets: new SqliteBucketStore(db),
+    schedules: new SqliteScheduleStore(db),
     blobs: new FsBlobStore(path.join(dataDir, 'blobs')),
     close,
   };

@@ -4,6 +4,9 @@
 // PostgreSQL adapter can run the same list; the one exception is noted at BINARY.
 import type { Kysely } from 'kysely';
 import { LaambdaError } from '../../core/errors.ts';
+import { bucketsMigration } from './buckets.ts';
+import { queuesMigration } from './queues.ts';
+import { schedulesMigration } from './schedules.ts';
 import type { Database } from './schema.ts';
 
 export interface Migration {
@@ -15,96 +18,97 @@ export interface Migration {
 }
 
 // PostgreSQL has no `blob`: its adapter has to map this to `bytea` (pg reads both as Buffer).
-const BINARY = 'blob';
+export const BINARY = 'blob';
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    id: 1,
-    name: 'platform tables',
-    async up(db) {
-      await db.schema
-        .createTable('apps')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull().unique())
-        // NULLs never collide in a unique column (SQLite and PostgreSQL alike).
-        .addColumn('domain', 'text', (c) => c.unique())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+const platformMigration: Migration = {
+  id: 1,
+  name: 'platform tables',
+  async up(db) {
+    await db.schema
+      .createTable('apps')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      // NULLs never collide in a unique column (SQLite and PostgreSQL alike).
+      .addColumn('domain', 'text', (c) => c.unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
 
-      await db.schema
-        .createTable('releases')
-        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('description', 'text', (c) => c.notNull())
-        .addColumn('author', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('artifact', 'text')
-        // No foreign key: a release keeps naming its build even if builds are pruned one day.
-        .addColumn('build_id', 'text')
-        .addColumn('definition', 'text')
-        .addColumn('config', 'text', (c) => c.notNull())
-        .addColumn('overrides', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('releases_pk', ['app_id', 'version'])
-        .execute();
+    await db.schema
+      .createTable('releases')
+      .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('author', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('artifact', 'text')
+      // No foreign key: a release keeps naming its build even if builds are pruned one day.
+      .addColumn('build_id', 'text')
+      .addColumn('definition', 'text')
+      .addColumn('config', 'text', (c) => c.notNull())
+      .addColumn('overrides', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('releases_pk', ['app_id', 'version'])
+      .execute();
 
-      await db.schema
-        .createTable('builds')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('revision', 'text')
-        .addColumn('author', 'text', (c) => c.notNull())
-        .addColumn('artifact', 'text')
-        .addColumn('release', 'integer')
-        .addColumn('error', 'text')
-        .addColumn('output', 'text', (c) => c.notNull())
-        .addColumn('started_at', 'bigint', (c) => c.notNull())
-        .addColumn('finished_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('builds_app_started').on('builds').columns(['app_id', 'started_at', 'id']).execute();
-      await db.schema.createIndex('builds_status').on('builds').column('status').execute();
+    await db.schema
+      .createTable('builds')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('revision', 'text')
+      .addColumn('author', 'text', (c) => c.notNull())
+      .addColumn('artifact', 'text')
+      .addColumn('release', 'integer')
+      .addColumn('error', 'text')
+      .addColumn('output', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('builds_app_started').on('builds').columns(['app_id', 'started_at', 'id']).execute();
+    await db.schema.createIndex('builds_status').on('builds').column('status').execute();
 
-      await db.schema
-        .createTable('tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('app_id', 'text', (c) => c.references('apps.id').onDelete('cascade'))
-        .addColumn('hash', 'text', (c) => c.notNull().unique())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_used_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('tokens_app').on('tokens').column('app_id').execute();
+    await db.schema
+      .createTable('tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('app_id', 'text', (c) => c.references('apps.id').onDelete('cascade'))
+      .addColumn('hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('tokens_app').on('tokens').column('app_id').execute();
 
-      await db.schema
-        .createTable('access_keys')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
-        .addColumn('secret', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('access_keys_app').on('access_keys').column('app_id').execute();
+    await db.schema
+      .createTable('access_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('access_keys_app').on('access_keys').column('app_id').execute();
 
-      await db.schema
-        .createTable('async_invocations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
-        .addColumn('function_name', 'text', (c) => c.notNull())
-        .addColumn('release', 'integer')
-        .addColumn('payload', BINARY, (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('async_invocations_created')
-        .on('async_invocations')
-        .columns(['created_at', 'id'])
-        .execute();
-      await db.schema.createIndex('async_invocations_app').on('async_invocations').column('app_id').execute();
-    },
+    await db.schema
+      .createTable('async_invocations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+      .addColumn('function_name', 'text', (c) => c.notNull())
+      .addColumn('release', 'integer')
+      .addColumn('payload', BINARY, (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('async_invocations_created')
+      .on('async_invocations')
+      .columns(['created_at', 'id'])
+      .execute();
+    await db.schema.createIndex('async_invocations_app').on('async_invocations').column('app_id').execute();
   },
-];
+};
+
+// Later migrations live beside the stores whose tables they create.
+export const MIGRATIONS: readonly Migration[] = [platformMigration, queuesMigration, bucketsMigration, schedulesMigration];
 
 export interface MigrateOptions {
   migrations?: readonly Migration[];

@@ -71,7 +71,11 @@ export interface MigrationsTable {
   applied_at: number;
 }
 
-export interface Database {
+import type { BucketTables } from './buckets.ts';
+import type { QueueTables } from './queues.ts';
+import type { ScheduleTables } from './schedules.ts';
+
+export interface Database extends QueueTables, BucketTables, ScheduleTables {
   apps: AppsTable;
   releases: ReleasesTable;
   builds: BuildsTable;
