@@ -60,6 +60,17 @@ export interface FunctionSpec {
    * to the function (dev bumps it on every save; releases use `version`).
    */
   revision?: string;
+  /**
+   * The AWS endpoint and credentials the function's SDK should use (its app's buckets, queues and
+   * functions): AWS_ENDPOINT_URL and the AWS_* key variables. Null keeps the engine's defaults.
+   */
+  aws?: FunctionAwsAccess | null;
+}
+
+export interface FunctionAwsAccess {
+  endpointUrl: string;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 /** A spec with every default filled in and every range checked. */
@@ -90,6 +101,7 @@ export function resolveFunctionSpec(spec: FunctionSpec, defaultConcurrency: numb
     minWarm: spec.minWarm ?? 0,
     tmpMB: spec.tmpMB ?? LIMITS.tmpMB.default,
     revision: spec.revision ?? '',
+    aws: spec.aws ?? null,
   };
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(resolved.name)) {
     throw new LaambdaError(

@@ -65,6 +65,14 @@ export function buildLaunch(options: LaunchOptions): Launch {
     // Not a Lambda variable: each environment needs its own temp dir (Lambda's is /tmp).
     TMPDIR: options.tmpDir,
   };
+  if (spec.aws !== null) {
+    // The app's own key: long-lived like an IAM user's, so no session token. An endpoint the
+    // app's config names wins (it may point its SDK at real AWS).
+    env.AWS_ENDPOINT_URL = spec.environment.AWS_ENDPOINT_URL ?? spec.aws.endpointUrl;
+    env.AWS_ACCESS_KEY_ID = spec.aws.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = spec.aws.secretAccessKey;
+    delete env.AWS_SESSION_TOKEN;
+  }
 
   switch (spec.runtime) {
     case 'nodejs': {
