@@ -1,10 +1,11 @@
 // laambda.json `functions.NAME.events`: HTTP routes, queues, buckets and schedules.
-// Queue, bucket and schedule sources are validated in full now; they take effect once the
-// event-source runners consume them.
+// Queue, bucket and schedule sources are validated in full; schedule expressions by the
+// scheduler's own parser, so laambda.json and the scheduler agree on what is valid.
 import { z } from 'zod';
 import type { BucketEventSource, EventSource, HttpEventSource, QueueEventSource, ScheduleEventSource } from '../core/app.ts';
 import { isLaambdaError } from '../core/errors.ts';
 import { parseRoute } from '../events/http/routes.ts';
+import { scheduleProblem } from '../events/schedule/expression.ts';
 import { flag, list, strict, text, wholeNumber } from './manifest-helpers.ts';
 
 /** The route key normalised (`get /a` → `GET /a`); an invalid key is an issue saying why. */
@@ -94,25 +95,6 @@ const bucketEvent = strict({
   .transform((bucket): BucketEventSource => ({ kind: 'bucket', ...bucket }))
   .describe('Notifications of object changes in a bucket (S3 event).');
 
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-function scheduleProblem(expression: string): string | undefined {
-  const rate = RATE.exec(expression);
-  if (rate !== null) {
-    const count = Number(rate[1]);
-    const unit = rate[2] ?? '';
-    if (count < 1) return 'the rate must be at least 1';
-    if (count === 1 && unit.endsWith('s')) return `write rate(1 ${unit.slice(0, -1)}): the unit is singular for 1`;
-    if (count > 1 && !unit.endsWith('s')) return `write rate(${count} ${unit}s): the unit is plural above 1`;
-    return undefined;
-  }
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron !== null) {
-    const fields = (cron[1] ?? '').trim().split(/\s+/).filter((field) => field !== '');
-    return fields.length === 6 ? undefined : `cron needs six fields (minutes hours day-of-month month day-of-week year); this has ${fields.length}`;
-  }
-  return 'must be rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year)';
-}
-
 const scheduleEvent = strict({
   schedule: z
     .string({ error: 'must be rate(...) or cron(...)' })
@@ -120,7 +102,9 @@ const scheduleEvent = strict({
       const problem = scheduleProblem(expression);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     })
-    .describe('When to run: "rate(5 minutes)", "rate(1 hour)" or "cron(0 12 * * ? *)" (six fields, UTC).'),
+    .describe(
+      'When to run, as in EventBridge: "rate(5 minutes)", "rate(1 hour)" or "cron(minutes hours day-of-month month day-of-week year)", UTC, e.g. "cron(0 12 * * ? *)".',
+    ),
   input: z.unknown().optional().describe('A constant JSON event to send instead of the Scheduled Event payload.'),
   enabled: flag().default(true).describe('Run on schedule. Default true.'),
 })
