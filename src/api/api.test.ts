@@ -71,6 +71,7 @@ function stubServices(stub: Stub): PlatformServices {
         return { function: { name: fn, lambdaName: `shop-${fn}`, arn: 'arn', handler: 'index.handler', runtime: 'nodejs', memoryMB: 256, timeoutS: 3, concurrency: 10, routes: [], url: null }, release: release(4) };
       },
     },
+    eventSources: { list: unused, add: unused, remove: unused, clear: unused },
     deploys: {
       start: async (principal, name, request) => {
         if (name !== 'shop') throw notFound(name);

@@ -6,6 +6,7 @@ import type {
   AppInfoView,
   AppView,
   BuildView,
+  EventSourceView,
   FunctionView,
   KeyView,
   ReleaseInfoView,
@@ -20,6 +21,7 @@ export type ApiApp = Iso<AppView, 'createdAt'>;
 export type ApiRelease = Iso<ReleaseView, 'createdAt'>;
 export type ApiAppInfo = Iso<Omit<AppInfoView, 'lastDeploy'>, 'createdAt'> & { lastDeploy: ApiRelease | null };
 export type ApiFunction = FunctionView;
+export type ApiEventSource = EventSourceView;
 export type ApiReleaseInfo = Iso<ReleaseInfoView, 'createdAt'>;
 export type ApiBuild = Iso<BuildView, 'startedAt' | 'finishedAt'>;
 export type ApiToken = Iso<TokenView, 'createdAt' | 'lastUsedAt'>;
@@ -215,6 +217,15 @@ export function createApiClient(options: ApiClientOptions) {
       /** Sets memory, timeout or concurrency; makes a new release. */
       update: (app: string, fn: string, overrides: FunctionOverrides) =>
         call<{ function: ApiFunction; release: ApiRelease }>('PATCH', `apps/${path(app)}/functions/${path(fn)}`, { json: overrides }),
+    },
+    eventSources: {
+      list: (app: string, fn?: string) => call<ApiEventSource[]>('GET', `apps/${path(app)}/event-sources`, { query: { function: fn } }),
+      add: (app: string, fn: string, source: string) =>
+        call<{ sources: ApiEventSource[]; release: ApiRelease }>('POST', `apps/${path(app)}/functions/${path(fn)}/event-sources`, { json: { source } }),
+      remove: (app: string, fn: string, source: string) =>
+        call<{ sources: ApiEventSource[]; release: ApiRelease }>('POST', `apps/${path(app)}/functions/${path(fn)}/event-sources/remove`, { json: { source } }),
+      clear: (app: string, fn: string) =>
+        call<{ sources: ApiEventSource[]; release: ApiRelease }>('DELETE', `apps/${path(app)}/functions/${path(fn)}/event-sources`),
     },
     /** Uploads an archive and yields the build's events as they arrive, ending with a `result`. */
     deploy,

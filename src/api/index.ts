@@ -14,6 +14,7 @@ import { keyRoutes } from './keys.ts';
 import { metaRoutes } from './meta.ts';
 import { buildOpenApiDocument, openApiRoute } from './openapi.ts';
 import { releaseRoutes } from './releases.ts';
+import { sourceRoutes } from './sources.ts';
 import { readRequestParts } from './request.ts';
 import type { Route } from './route.ts';
 import { tokenRoutes } from './tokens.ts';
@@ -28,6 +29,7 @@ export type {
   ApiCreatedToken,
   ApiDeployEvent,
   ApiErrorBody,
+  ApiEventSource,
   ApiFunction,
   ApiKey,
   ApiRelease,
@@ -41,6 +43,7 @@ export const API_PREFIX = '/api/v1';
 export const API_ROUTES: readonly Route[] = [
   ...metaRoutes,
   ...appRoutes,
+  ...sourceRoutes,
   ...deployRoutes,
   ...releaseRoutes,
   ...configRoutes,

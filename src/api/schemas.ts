@@ -14,7 +14,7 @@ function component<S extends z.ZodType>(schema: S, id: string, description: stri
 
 const isoTime = z.iso.datetime();
 
-const RELEASE_KINDS = ['deploy', 'config', 'resource', 'rollback'] as const satisfies readonly ReleaseKind[];
+const RELEASE_KINDS = ['deploy', 'config', 'resource', 'sources', 'rollback'] as const satisfies readonly ReleaseKind[];
 
 export const ErrorBody = component(
   z.object({
@@ -90,9 +90,26 @@ export const FunctionInfo = component(
 );
 
 export const FunctionOverrides = component(
-  z.object({ memoryMB: z.int().optional(), timeoutS: z.int().optional(), concurrency: z.int().optional() }),
+  z.object({
+    memoryMB: z.int().optional(),
+    timeoutS: z.int().optional(),
+    concurrency: z.int().optional(),
+    events: z.array(z.string()).optional().describe('Sources set with event-sources:* (CLI form), replacing the declared ones.'),
+  }),
   'FunctionOverrides',
   'Per-function settings that override laambda.json and the defaults.',
+);
+
+export const EventSourceInfo = component(
+  z.object({
+    function: z.string(),
+    kind: z.enum(['http', 'queue', 'bucket', 'schedule']),
+    source: z.string().describe('The CLI form, e.g. queue:orders?batch=5.'),
+    origin: z.enum(['laambda.json', 'default', 'cli']),
+    status: z.string().nullable().describe("A schedule's next fire time, a queue mapping's state; null for routes."),
+  }),
+  'EventSource',
+  'One source of one function of the live release.',
 );
 
 export const ReleaseInfo = component(
@@ -185,3 +202,4 @@ export type ApiCreatedToken = z.output<typeof CreatedToken>;
 export type ApiKey = z.output<typeof KeyInfo>;
 export type ApiCreatedKey = z.output<typeof CreatedKey>;
 export type ApiDeployEvent = z.output<typeof DeployEvent>;
+export type ApiEventSource = z.output<typeof EventSourceInfo>;

@@ -1,4 +1,6 @@
-// The services speak epoch milliseconds; the API speaks ISO 8601. Everything else passes as is.
+// The services speak epoch milliseconds; the API speaks ISO 8601. Everything else passes as is,
+// but for event sources, which the API writes in their CLI form.
+import { formatEventSource } from '../events/sources.ts';
 import type {
   AppInfoView,
   AppView,
@@ -45,7 +47,10 @@ export function releaseJson(release: ReleaseView): ApiRelease {
 }
 
 export function releaseInfoJson(release: ReleaseInfoView): ApiReleaseInfo {
-  return { ...release, createdAt: isoTime(release.createdAt) };
+  const overrides = Object.fromEntries(
+    Object.entries(release.overrides).map(([fn, { events, ...rest }]) => [fn, events === undefined ? rest : { ...rest, events: events.map(formatEventSource) }]),
+  );
+  return { ...release, overrides, createdAt: isoTime(release.createdAt) };
 }
 
 export function buildJson(build: BuildView): ApiBuild {

@@ -6,6 +6,7 @@ import { registerDeploy } from './commands/deploy.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerEventsGenerate } from './commands/events-generate.ts';
 import { registerFunctions } from './commands/functions.ts';
+import { registerEventSources } from './commands/sources.ts';
 import { registerGit } from './commands/git.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerApps(program, run);
   registerGit(program, run);
   registerFunctions(program, run);
+  registerEventSources(program, run);
   registerDeploy(program, run);
   registerReleases(program, run);
   registerConfig(program, run);

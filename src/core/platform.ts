@@ -1,5 +1,6 @@
 // The platform's model (apps, builds, releases, tokens, access keys) and the storage ports it
 // is kept behind. Adapters live in src/storage; services in src/deploy and src/api use only these.
+import type { EventSource } from './app.ts';
 
 /** An app: the unit of deploy, config, releases and access. */
 export interface App {
@@ -16,9 +17,11 @@ export interface FunctionOverrides {
   memoryMB?: number;
   timeoutS?: number;
   concurrency?: number;
+  /** Set with `event-sources:*`: replaces the function's declared `events` (routes included). */
+  events?: EventSource[];
 }
 
-export type ReleaseKind = 'deploy' | 'config' | 'resource' | 'rollback';
+export type ReleaseKind = 'deploy' | 'config' | 'resource' | 'sources' | 'rollback';
 
 /** An immutable release `vN` of an app. */
 export interface Release {
@@ -89,6 +92,7 @@ export interface AccessKey {
 
 /** An `Event` invocation accepted and waiting to run. */
 export interface AsyncInvocation {
+  /** The request id; Lambda dedups async requests by it, and so does the store. */
   id: string;
   appId: string;
   /** Procfile function name. */
@@ -96,9 +100,18 @@ export interface AsyncInvocation {
   /** Release to run; null means the live one when it runs. */
   release: number | null;
   payload: Buffer;
+  /** Attempts made so far (failed ones; a success removes the invocation). */
   attempts: number;
+  /** When it was accepted (ms): the event's age counts from here. */
   createdAt: number;
+  /** When it may run next (ms); a retry waits out its back-off here, so it survives a restart. */
+  nextAttemptAt: number;
+  /** What queued it, for logs: 'invoke', 'bucket', 'schedule', 'destination', … */
+  source: string;
 }
+
+/** A new invocation: `nextAttemptAt` defaults to `createdAt`, `source` to 'invoke'. */
+export type AsyncInvocationDraft = Omit<AsyncInvocation, 'nextAttemptAt' | 'source'> & Partial<Pick<AsyncInvocation, 'nextAttemptAt' | 'source'>>;
 
 export interface AppStore {
   /** Throws ERR_APP_EXISTS when the name is taken. */
@@ -149,12 +162,15 @@ export interface AccessKeyStore {
 }
 
 export interface AsyncInvocationStore {
-  enqueue(invocation: AsyncInvocation): Promise<void>;
-  /** Oldest first. */
-  pending(limit: number): Promise<AsyncInvocation[]>;
+  /** Stores a new invocation; an id already stored is ignored. Resolves true when it was new. */
+  enqueue(invocation: AsyncInvocationDraft): Promise<boolean>;
+  /** Oldest first (by createdAt); with `now`, only those due by then (nextAttemptAt <= now). */
+  pending(limit: number, now?: number): Promise<AsyncInvocation[]>;
+  /** The earliest nextAttemptAt after `now`, if any: when the dispatcher must look again. */
+  nextDue(now: number): Promise<number | undefined>;
   remove(id: string): Promise<void>;
-  /** Counts a failed attempt. */
-  recordAttempt(id: string): Promise<void>;
+  /** Counts a failed attempt; with `nextAttemptAt`, also defers the next one until then. */
+  recordAttempt(id: string, nextAttemptAt?: number): Promise<void>;
 }
 
 /** Content-addressed blobs (artifacts): stored once by sha256. */

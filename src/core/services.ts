@@ -45,6 +45,18 @@ export interface FunctionView {
   url: string | null;
 }
 
+/** One source of one function: what invokes it. */
+export interface EventSourceView {
+  function: string;
+  kind: 'http' | 'queue' | 'bucket' | 'schedule';
+  /** The CLI form, e.g. `queue:orders?batch=5`. */
+  source: string;
+  /** `laambda.json` (declared), `default` (the routes of a function that declares none) or `cli` (set with event-sources:*). */
+  origin: 'laambda.json' | 'default' | 'cli';
+  /** How it runs now: a schedule's next fire time, a queue mapping's state; null for routes. */
+  status: string | null;
+}
+
 export interface ReleaseView {
   version: number;
   kind: ReleaseKind;
@@ -123,6 +135,14 @@ export interface PlatformServices {
     list(principal: Principal, app: string): Promise<FunctionView[]>;
     /** Validated against Lambda's ranges; makes a `resource` release. */
     update(principal: Principal, app: string, fn: string, overrides: FunctionOverrides): Promise<{ function: FunctionView; release: ReleaseView }>;
+  };
+  eventSources: {
+    /** Every source of the live release, or of one function. */
+    list(principal: Principal, app: string, fn?: string): Promise<EventSourceView[]>;
+    /** Each change makes a `sources` release; the answer lists the function's sources after it. */
+    add(principal: Principal, app: string, fn: string, source: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
+    remove(principal: Principal, app: string, fn: string, source: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
+    clear(principal: Principal, app: string, fn: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
   };
   deploys: {
     /**

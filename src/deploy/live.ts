@@ -7,7 +7,7 @@ import path from 'node:path';
 import { unzipArtifact } from '../build/artifact.ts';
 import type { AppDefinition, FunctionDefinition } from '../core/app.ts';
 import { LaambdaError } from '../core/errors.ts';
-import type { FunctionSpec } from '../core/function.ts';
+import type { FunctionAwsAccess, FunctionSpec } from '../core/function.ts';
 import type { App, BlobStore, Release } from '../core/platform.ts';
 import type { Clock, Logger } from '../core/ports.ts';
 import { buildRoutes } from '../dev/state.ts';
@@ -39,6 +39,10 @@ export interface LiveAppsOptions {
   logger: Logger;
   /** Where artifacts are unpacked to run, one directory per digest (DATA_DIR/code). */
   codeRoot: string;
+  /** The AWS endpoint and key an app's functions get (server: the app's derived key). */
+  awsAccess?(app: App): FunctionAwsAccess | undefined;
+  /** Told after an app's live release changed (undefined: the app is gone), e.g. to start its event sources. */
+  onLive?(appId: string, live: RunnableRelease | undefined): void;
 }
 
 /** Unpacked code directory of an artifact digest. */
@@ -47,7 +51,14 @@ export function codeDirOf(codeRoot: string, digest: string): string {
 }
 
 /** The spec of one function in one release: the definition, then laambda.json, then overrides. */
-export function specOf(app: App, release: Release, fn: FunctionDefinition, codeDir: string, config: Record<string, string>): FunctionSpec {
+export function specOf(
+  app: App,
+  release: Release,
+  fn: FunctionDefinition,
+  codeDir: string,
+  config: Record<string, string>,
+  aws?: FunctionAwsAccess,
+): FunctionSpec {
   const overrides = release.overrides[fn.name] ?? {};
   const memoryMB = overrides.memoryMB ?? fn.memoryMB;
   const timeoutS = overrides.timeoutS ?? fn.timeoutS;
@@ -61,10 +72,19 @@ export function specOf(app: App, release: Release, fn: FunctionDefinition, codeD
     // App config is the environment; laambda.json's per-function values are defaults under it.
     environment: { ...fn.environment, ...config },
     revision: `v${release.version}`,
+    ...(aws === undefined ? {} : { aws }),
     ...(memoryMB === undefined ? {} : { memoryMB }),
     ...(timeoutS === undefined ? {} : { timeoutS }),
     ...(concurrency === undefined ? {} : { concurrency }),
   };
+}
+
+/** The functions with the sources `event-sources:*` set in place of their declared ones. */
+function withSourceOverrides(functions: FunctionDefinition[], release: Release): FunctionDefinition[] {
+  return functions.map((fn) => {
+    const events = release.overrides[fn.name]?.events;
+    return events === undefined ? fn : { ...fn, events };
+  });
 }
 
 export class LiveApps {
@@ -99,10 +119,11 @@ export class LiveApps {
     }
     const codeDir = await this.#codeDir(release.artifact);
     const stored = JSON.parse(release.definition) as Omit<AppDefinition, 'dir' | 'name'>;
-    const definition: AppDefinition = { ...stored, name: app.name, dir: codeDir };
+    const definition: AppDefinition = { ...stored, functions: withSourceOverrides(stored.functions, release), name: app.name, dir: codeDir };
     const functions = new Map<string, LiveFunction>();
+    const aws = this.#options.awsAccess?.(app);
     for (const fn of definition.functions) {
-      functions.set(fn.name, { definition: fn, spec: specOf(app, release, fn, codeDir, config) });
+      functions.set(fn.name, { definition: fn, spec: specOf(app, release, fn, codeDir, config, aws) });
     }
     const runnable: RunnableRelease = { app, release, definition, functions, routes: undefined, config };
     runnable.routes = buildRoutes(definition, {
@@ -127,6 +148,7 @@ export class LiveApps {
     this.#names.set(next.app.name, next.app.id);
     if (next.app.domain !== null) this.#domains.set(next.app.domain, next.app.id);
     this.#options.logger.info({ app: next.app.name, release: next.release.version }, 'release live');
+    this.#options.onLive?.(next.app.id, next);
     if (previous !== undefined) await this.#retire(previous, next);
   }
 
@@ -145,6 +167,7 @@ export class LiveApps {
       if (live.app.domain !== null) this.#domains.delete(live.app.domain);
     }
     for (const key of [...this.#pinned.keys()]) if (key.startsWith(`${appId}:`)) this.#pinned.delete(key);
+    this.#options.onLive?.(appId, undefined);
     if (live !== undefined) await this.#retire(live, undefined);
   }
 

@@ -1,6 +1,6 @@
 // What every use-case shares: the stores, the live apps, access checks, per-app serialisation
 // of release changes, and the mapping of stored rows to API views.
-import { type FunctionDefinition, httpRoutesOf } from '../../core/app.ts';
+import { type EventSource, type FunctionDefinition, httpRoutesOf } from '../../core/app.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/function.ts';
 import type { App, Build, PlatformStorage, Release, ReleaseDraft } from '../../core/platform.ts';
@@ -22,6 +22,8 @@ export interface ServiceDeps {
   defaultConcurrency: number;
   /** Public URLs, known once the listeners are bound. */
   urls(): { control: string; gateway: string; aws: string };
+  /** How an event source of a live function runs now (event-source runners); null when it has nothing to say. */
+  sourceStatus?(appId: string, fn: string, source: EventSource): string | null;
 }
 
 /** Runs release changes of one app one at a time, so versions follow each other. */
