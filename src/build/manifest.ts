@@ -2,7 +2,7 @@
 // parseManifest validates the text against the zod schema and maps it onto the core app types;
 // every error names the file, the JSON path and what is expected.
 import { z } from 'zod';
-import type { EventSource, FunctionUrlConfig, HttpApiConfig } from '../core/app.ts';
+import type { AsyncConfig, Destination, EventSource, FunctionUrlConfig, HttpApiConfig } from '../core/app.ts';
 import { LaambdaError } from '../core/errors.ts';
 import type { Runtime } from '../core/function.ts';
 import { LIMITS, RESERVED_ENVIRONMENT_KEYS, RUNTIMES } from '../core/function.ts';
@@ -21,6 +21,7 @@ export interface ManifestFunction {
   environment: Record<string, string>;
   url?: FunctionUrlConfig;
   events?: EventSource[];
+  async?: AsyncConfig;
 }
 
 /** A validated laambda.json with every default filled in. */
@@ -65,6 +66,45 @@ const urlSchema = z
   .transform((url): FunctionUrlConfig | undefined => (url === true ? { authType: 'NONE' } : url === false ? undefined : url))
   .describe('A function URL (payload 2.0): true for a public one, or {authType, cors}.');
 
+// Lambda refuses FIFO queues as destinations.
+const STANDARD_QUEUE = /^[A-Za-z0-9_-]{1,80}$/;
+const destinationSchema = z
+  .string({ error: 'must be "function:NAME" or "queue:NAME"' })
+  .transform((value, ctx): Destination => {
+    const [kind = '', ...rest] = value.split(':');
+    const name = rest.join(':');
+    if (kind === 'function' && FUNCTION_NAME.test(name)) return { kind, name };
+    if (kind === 'queue' && STANDARD_QUEUE.test(name)) return { kind, name };
+    const message =
+      kind === 'function'
+        ? 'the function must be a Procfile function name (letters, digits, - and _)'
+        : kind === 'queue'
+          ? 'the queue must be a standard queue name: 1-80 letters, digits, - and _ (FIFO queues cannot be destinations)'
+          : 'must be "function:NAME" or "queue:NAME"';
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+
+const asyncSchema = strict({
+  maximumRetryAttempts: wholeNumber(0, 2).default(2).describe('Retries after a function error (0-2). Default 2.'),
+  maximumEventAge: wholeNumber(60, 21_600)
+    .default(21_600)
+    .describe('Seconds an event may wait (queued or between retries) before it is dropped to onFailure (60-21600). Default 21600.'),
+  onSuccess: destinationSchema.optional().describe('Where the record of a success goes: "function:NAME" or "queue:NAME". Default: nowhere.'),
+  onFailure: destinationSchema
+    .optional()
+    .describe('Where the record of a failure (retries exhausted, event too old) goes: "function:NAME" or "queue:NAME". Default: nowhere.'),
+})
+  .transform(
+    ({ maximumEventAge, onSuccess, onFailure, maximumRetryAttempts }): AsyncConfig => ({
+      maximumRetryAttempts,
+      maximumEventAgeSeconds: maximumEventAge,
+      ...(onSuccess === undefined ? {} : { onSuccess }),
+      ...(onFailure === undefined ? {} : { onFailure }),
+    }),
+  )
+  .describe('Event (asynchronous) invocations: retries, event age and destinations, as Lambda\'s event invoke config.');
+
 const functionSchema = strict({
   runtime: z
     .enum(RUNTIMES, { error: `must be one of ${RUNTIMES.join(', ')}` })
@@ -85,6 +125,7 @@ const functionSchema = strict({
     .array(eventSchema, { error: 'must be a list of events' })
     .optional()
     .describe('What invokes the function. Omitted: the routes ANY /NAME and ANY /NAME/{proxy+}; [] for none (an authorizer).'),
+  async: asyncSchema.optional(),
 })
   .transform(({ memory, timeout, ...rest }): ManifestFunction => ({ ...rest, memoryMB: memory, timeoutS: timeout }))
   .describe('Settings of one Procfile function.');
@@ -234,6 +275,25 @@ function checkReferences(manifest: Manifest): ManifestIssue[] {
         issues.push({ path: [...path, 'scopes'], message: `scopes need a jwt authorizer; ${why}` });
       }
     });
+  }
+  return issues;
+}
+
+/**
+ * Async destinations naming functions the app does not have; `functions` are the Procfile
+ * names (laambda.json alone does not know them all).
+ */
+export function asyncDestinationIssues(manifest: Manifest, functions: readonly string[]): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  for (const [name, fn] of Object.entries(manifest.functions)) {
+    for (const key of ['onSuccess', 'onFailure'] as const) {
+      const destination = fn.async?.[key];
+      if (destination?.kind !== 'function' || functions.includes(destination.name)) continue;
+      issues.push({
+        path: ['functions', name, 'async', key],
+        message: `no function "${destination.name}" in the app (functions: ${functions.join(', ')})${didYouMean(destination.name, functions)}`,
+      });
+    }
   }
   return issues;
 }

@@ -108,6 +108,24 @@ export interface ScheduleEventSource {
 
 export type EventSource = HttpEventSource | QueueEventSource | BucketEventSource | ScheduleEventSource;
 
+/** Where an async invocation record goes: another function of the app, or a queue of the app. */
+export type Destination = { kind: 'function'; name: string } | { kind: 'queue'; name: string };
+
+/** Asynchronous invocation settings (Lambda's event invoke config). */
+export interface AsyncConfig {
+  /** Retries after a function error: 0-2; default 2. */
+  maximumRetryAttempts: number;
+  /** Oldest event still run, in seconds: 60-21600; default 21600 (6 hours). */
+  maximumEventAgeSeconds: number;
+  /** Gets the invocation record of a success. */
+  onSuccess?: Destination;
+  /** Gets the invocation record once retries are exhausted or the event is too old. */
+  onFailure?: Destination;
+}
+
+/** Lambda's defaults: two retries, events kept six hours, no destinations. */
+export const DEFAULT_ASYNC_CONFIG: Readonly<AsyncConfig> = Object.freeze({ maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 });
+
 /** A function URL (payload 2.0 always). */
 export interface FunctionUrlConfig {
   /** `NONE` (public) or `AWS_IAM` (SigV4, checked by the platform). */
@@ -132,6 +150,8 @@ export interface FunctionDefinition {
    */
   events?: EventSource[];
   url?: FunctionUrlConfig;
+  /** Retries, event age and destinations of `Event` invocations; undefined means Lambda's defaults. */
+  async?: AsyncConfig;
 }
 
 /** HTTP settings shared by every route of the app. */

@@ -1,18 +1,24 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AsyncInvocation, AsyncInvocationStore } from '../../core/platform.ts';
+import type { AsyncInvocation, AsyncInvocationDraft, AsyncInvocationStore } from '../../core/platform.ts';
 import { appMissing, guard, isForeignKeyViolation, storageError } from './errors.ts';
 import type { AsyncInvocationsTable, Database } from './schema.ts';
+import type { AsyncInvocationRetryColumns } from './schedules.ts';
+
+// Migration 4 (src/storage/sqlite/schedules.ts) added the retry columns.
+type InvocationRow = AsyncInvocationsTable & AsyncInvocationRetryColumns;
+type InvocationDatabase = Omit<Database, 'async_invocations'> & { async_invocations: InvocationRow };
 
 export class SqliteAsyncInvocationStore implements AsyncInvocationStore {
-  readonly #db: Kysely<Database>;
+  readonly #db: Kysely<InvocationDatabase>;
 
   constructor(db: Kysely<Database>) {
-    this.#db = db;
+    this.#db = db as unknown as Kysely<InvocationDatabase>;
   }
 
-  async enqueue(invocation: AsyncInvocation): Promise<void> {
+  async enqueue(invocation: AsyncInvocationDraft): Promise<boolean> {
     try {
-      await this.#db
+      // Lambda dedups async requests by request id: a repeated id is accepted and ignored.
+      const result = await this.#db
         .insertInto('async_invocations')
         .values({
           id: invocation.id,
@@ -22,24 +28,35 @@ export class SqliteAsyncInvocationStore implements AsyncInvocationStore {
           payload: invocation.payload,
           attempts: invocation.attempts,
           created_at: invocation.createdAt,
+          next_attempt_at: invocation.nextAttemptAt ?? invocation.createdAt,
+          source: invocation.source ?? 'invoke',
         })
-        .execute();
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     } catch (error) {
       if (isForeignKeyViolation(error)) throw appMissing(invocation.appId, error);
       throw storageError(`queue invocation ${invocation.id}`, error);
     }
   }
 
-  pending(limit: number): Promise<AsyncInvocation[]> {
+  pending(limit: number, now?: number): Promise<AsyncInvocation[]> {
     return guard('read pending invocations', async () => {
-      const rows = await this.#db
-        .selectFrom('async_invocations')
-        .selectAll()
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
+      let query = this.#db.selectFrom('async_invocations').selectAll();
+      if (now !== undefined) query = query.where('next_attempt_at', '<=', now);
+      const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
       return rows.map(toInvocation);
+    });
+  }
+
+  nextDue(now: number): Promise<number | undefined> {
+    return guard('read when the next invocation is due', async () => {
+      const row = await this.#db
+        .selectFrom('async_invocations')
+        .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+        .where('next_attempt_at', '>', now)
+        .executeTakeFirst();
+      return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
     });
   }
 
@@ -49,18 +66,18 @@ export class SqliteAsyncInvocationStore implements AsyncInvocationStore {
     });
   }
 
-  recordAttempt(id: string): Promise<void> {
+  recordAttempt(id: string, nextAttemptAt?: number): Promise<void> {
     return guard(`count an attempt of invocation ${id}`, async () => {
       await this.#db
         .updateTable('async_invocations')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), ...(nextAttemptAt === undefined ? {} : { next_attempt_at: nextAttemptAt }) }))
         .where('id', '=', id)
         .execute();
     });
   }
 }
 
-function toInvocation(row: Selectable<AsyncInvocationsTable>): AsyncInvocation {
+function toInvocation(row: Selectable<InvocationRow>): AsyncInvocation {
   const payload = row.payload;
   return {
     id: row.id,
@@ -71,5 +88,7 @@ function toInvocation(row: Selectable<AsyncInvocationsTable>): AsyncInvocation {
     payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
     attempts: Number(row.attempts),
     createdAt: Number(row.created_at),
+    nextAttemptAt: Number(row.next_attempt_at),
+    source: row.source,
   };
 }
