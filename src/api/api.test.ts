@@ -72,6 +72,10 @@ function stubServices(stub: Stub): PlatformServices {
       },
     },
     eventSources: { list: unused, add: unused, remove: unused, clear: unused },
+    queues: { list: unused, create: unused, remove: unused, send: unused, purge: unused, redrive: unused },
+    buckets: { list: unused, create: unused, remove: unused },
+    objects: { list: unused, put: unused, get: unused },
+    schedules: { list: unused },
     deploys: {
       start: async (principal, name, request) => {
         if (name !== 'shop') throw notFound(name);

@@ -5,8 +5,13 @@ import type { FunctionOverrides } from '../core/platform.ts';
 import type {
   AppInfoView,
   AppView,
+  BucketView,
   BuildView,
   EventSourceView,
+  ObjectView,
+  QueueSettings,
+  QueueView,
+  ScheduleView,
   FunctionView,
   KeyView,
   ReleaseInfoView,
@@ -21,6 +26,10 @@ export type ApiApp = Iso<AppView, 'createdAt'>;
 export type ApiRelease = Iso<ReleaseView, 'createdAt'>;
 export type ApiAppInfo = Iso<Omit<AppInfoView, 'lastDeploy'>, 'createdAt'> & { lastDeploy: ApiRelease | null };
 export type ApiFunction = FunctionView;
+export type ApiQueue = Iso<QueueView, 'createdAt'>;
+export type ApiBucket = Iso<BucketView, 'createdAt'>;
+export type ApiObject = Iso<ObjectView, 'lastModified'>;
+export type ApiSchedule = Iso<ScheduleView, 'nextFireAt' | 'lastFiredAt'>;
 export type ApiEventSource = EventSourceView;
 export type ApiReleaseInfo = Iso<ReleaseInfoView, 'createdAt'>;
 export type ApiBuild = Iso<BuildView, 'startedAt' | 'finishedAt'>;
@@ -226,6 +235,33 @@ export function createApiClient(options: ApiClientOptions) {
         call<{ sources: ApiEventSource[]; release: ApiRelease }>('POST', `apps/${path(app)}/functions/${path(fn)}/event-sources/remove`, { json: { source } }),
       clear: (app: string, fn: string) =>
         call<{ sources: ApiEventSource[]; release: ApiRelease }>('DELETE', `apps/${path(app)}/functions/${path(fn)}/event-sources`),
+    },
+    queues: {
+      list: (app: string) => call<ApiQueue[]>('GET', `apps/${path(app)}/queues`),
+      create: (app: string, name: string, settings: QueueSettings = {}) => call<ApiQueue>('POST', `apps/${path(app)}/queues`, { json: { name, ...settings } }),
+      remove: (app: string, name: string) => call<void>('DELETE', `apps/${path(app)}/queues/${path(name)}`),
+      send: (app: string, name: string, message: { body: string; delayS?: number }) =>
+        call<{ messageId: string }>('POST', `apps/${path(app)}/queues/${path(name)}/messages`, { json: message }),
+      purge: (app: string, name: string) => call<{ purged: number }>('POST', `apps/${path(app)}/queues/${path(name)}/purge`),
+      redrive: (app: string, name: string) => call<{ moved: number }>('POST', `apps/${path(app)}/queues/${path(name)}/redrive`),
+    },
+    buckets: {
+      list: (app: string) => call<ApiBucket[]>('GET', `apps/${path(app)}/buckets`),
+      create: (app: string, name: string) => call<ApiBucket>('POST', `apps/${path(app)}/buckets`, { json: { name } }),
+      remove: (app: string, name: string) => call<void>('DELETE', `apps/${path(app)}/buckets/${path(name)}`),
+    },
+    objects: {
+      list: (app: string, bucket: string, prefix?: string) => call<ApiObject[]>('GET', `apps/${path(app)}/buckets/${path(bucket)}/objects`, { query: { prefix } }),
+      put: (app: string, bucket: string, key: string, body: RequestInit['body'], contentType = 'application/octet-stream') =>
+        call<ApiObject>('POST', `apps/${path(app)}/buckets/${path(bucket)}/objects`, { query: { key }, body, headers: { 'content-type': contentType } }),
+      /** The object's bytes as a stream. */
+      get: async (app: string, bucket: string, key: string) => {
+        const response = await send('GET', `apps/${path(app)}/buckets/${path(bucket)}/object`, { query: { key }, headers: { accept: '*/*' } });
+        return { contentType: response.headers.get('content-type') ?? 'application/octet-stream', body: response.body };
+      },
+    },
+    schedules: {
+      list: (app: string) => call<ApiSchedule[]>('GET', `apps/${path(app)}/schedules`),
     },
     /** Uploads an archive and yields the build's events as they arrive, ending with a `result`. */
     deploy,

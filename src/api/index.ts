@@ -14,6 +14,7 @@ import { keyRoutes } from './keys.ts';
 import { metaRoutes } from './meta.ts';
 import { buildOpenApiDocument, openApiRoute } from './openapi.ts';
 import { releaseRoutes } from './releases.ts';
+import { resourceRoutes } from './resources.ts';
 import { sourceRoutes } from './sources.ts';
 import { readRequestParts } from './request.ts';
 import type { Route } from './route.ts';
@@ -44,6 +45,7 @@ export const API_ROUTES: readonly Route[] = [
   ...metaRoutes,
   ...appRoutes,
   ...sourceRoutes,
+  ...resourceRoutes,
   ...deployRoutes,
   ...releaseRoutes,
   ...configRoutes,

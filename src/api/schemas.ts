@@ -112,6 +112,40 @@ export const EventSourceInfo = component(
   'One source of one function of the live release.',
 );
 
+export const QueueInfo = component(
+  z.object({
+    name: z.string(),
+    arn: z.string(),
+    url: z.string().describe('The SQS QueueUrl on the AWS endpoint.'),
+    visibilityTimeoutS: z.int(),
+    delayS: z.int(),
+    retentionS: z.int(),
+    deadLetterQueue: z.string().nullable(),
+    maxReceiveCount: z.int().nullable(),
+    messages: z.int().describe('Visible now.'),
+    inFlight: z.int().describe('Received and not yet deleted or visible again.'),
+    delayed: z.int(),
+    ageOfOldestMessageS: z.number(),
+    createdAt: z.string(),
+  }),
+  'Queue',
+  'A queue with its settings and message counts.',
+);
+
+export const BucketInfo = component(z.object({ name: z.string(), region: z.string(), createdAt: z.string() }), 'Bucket', 'A bucket.');
+
+export const ObjectInfo = component(
+  z.object({ key: z.string(), size: z.int(), eTag: z.string(), contentType: z.string(), lastModified: z.string() }),
+  'Object',
+  'An object of a bucket (its bytes come from objects.get or the S3 endpoint).',
+);
+
+export const ScheduleInfo = component(
+  z.object({ function: z.string(), expression: z.string(), enabled: z.boolean(), nextFireAt: z.string().nullable(), lastFiredAt: z.string().nullable() }),
+  'Schedule',
+  'A schedule of the live release.',
+);
+
 export const ReleaseInfo = component(
   Release.extend({
     configKeys: z.array(z.string()),
@@ -203,3 +237,7 @@ export type ApiKey = z.output<typeof KeyInfo>;
 export type ApiCreatedKey = z.output<typeof CreatedKey>;
 export type ApiDeployEvent = z.output<typeof DeployEvent>;
 export type ApiEventSource = z.output<typeof EventSourceInfo>;
+export type ApiQueue = z.output<typeof QueueInfo>;
+export type ApiBucket = z.output<typeof BucketInfo>;
+export type ApiObject = z.output<typeof ObjectInfo>;
+export type ApiSchedule = z.output<typeof ScheduleInfo>;

@@ -26,7 +26,7 @@ export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function isoTimeOrNull(ms: number | null): string | null {
+export function isoTimeOrNull(ms: number | null): string | null {
   return ms === null ? null : isoTime(ms);
 }
 

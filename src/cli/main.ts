@@ -7,6 +7,7 @@ import { registerDev } from './commands/dev.ts';
 import { registerEventsGenerate } from './commands/events-generate.ts';
 import { registerFunctions } from './commands/functions.ts';
 import { registerEventSources } from './commands/sources.ts';
+import { registerResources } from './commands/resources.ts';
 import { registerGit } from './commands/git.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerGit(program, run);
   registerFunctions(program, run);
   registerEventSources(program, run);
+  registerResources(program, run);
   registerDeploy(program, run);
   registerReleases(program, run);
   registerConfig(program, run);

@@ -57,6 +57,54 @@ export interface EventSourceView {
   status: string | null;
 }
 
+export interface QueueView {
+  name: string;
+  arn: string;
+  url: string;
+  visibilityTimeoutS: number;
+  delayS: number;
+  retentionS: number;
+  /** The dead-letter queue and after how many receives messages go there. */
+  deadLetterQueue: string | null;
+  maxReceiveCount: number | null;
+  messages: number;
+  inFlight: number;
+  delayed: number;
+  ageOfOldestMessageS: number;
+  createdAt: number;
+}
+
+export interface QueueSettings {
+  visibilityTimeoutS?: number;
+  delayS?: number;
+  retentionS?: number;
+  /** The DLQ's name (created when missing) with maxReceiveCount (default 5). */
+  deadLetterQueue?: string;
+  maxReceiveCount?: number;
+}
+
+export interface BucketView {
+  name: string;
+  region: string;
+  createdAt: number;
+}
+
+export interface ObjectView {
+  key: string;
+  size: number;
+  eTag: string;
+  contentType: string;
+  lastModified: number;
+}
+
+export interface ScheduleView {
+  function: string;
+  expression: string;
+  enabled: boolean;
+  nextFireAt: number | null;
+  lastFiredAt: number | null;
+}
+
 export interface ReleaseView {
   version: number;
   kind: ReleaseKind;
@@ -143,6 +191,28 @@ export interface PlatformServices {
     add(principal: Principal, app: string, fn: string, source: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
     remove(principal: Principal, app: string, fn: string, source: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
     clear(principal: Principal, app: string, fn: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
+  };
+  queues: {
+    list(principal: Principal, app: string): Promise<QueueView[]>;
+    create(principal: Principal, app: string, name: string, settings: QueueSettings): Promise<QueueView>;
+    remove(principal: Principal, app: string, name: string): Promise<void>;
+    send(principal: Principal, app: string, name: string, message: { body: string; delayS?: number }): Promise<{ messageId: string }>;
+    purge(principal: Principal, app: string, name: string): Promise<{ purged: number }>;
+    /** Moves a dead-letter queue's messages back to the queues they came from. */
+    redrive(principal: Principal, app: string, name: string): Promise<{ moved: number }>;
+  };
+  buckets: {
+    list(principal: Principal, app: string): Promise<BucketView[]>;
+    create(principal: Principal, app: string, name: string): Promise<BucketView>;
+    remove(principal: Principal, app: string, name: string): Promise<void>;
+  };
+  objects: {
+    list(principal: Principal, app: string, bucket: string, options?: { prefix?: string }): Promise<ObjectView[]>;
+    put(principal: Principal, app: string, bucket: string, key: string, body: NodeJS.ReadableStream, contentType?: string): Promise<ObjectView>;
+    get(principal: Principal, app: string, bucket: string, key: string): Promise<{ object: ObjectView; body: NodeJS.ReadableStream }>;
+  };
+  schedules: {
+    list(principal: Principal, app: string): Promise<ScheduleView[]>;
   };
   deploys: {
     /**

@@ -8,6 +8,7 @@ import type { Clock, Logger } from '../../core/ports.ts';
 import type { AppView, BuildView, FunctionView, Principal, ReleaseView } from '../../core/services.ts';
 import type { LiveApps, RunnableRelease } from '../live.ts';
 import type { Secrets } from '../secrets.ts';
+import type { EventServices } from './resources.ts';
 
 export interface ServiceDeps {
   storage: PlatformStorage;
@@ -24,6 +25,8 @@ export interface ServiceDeps {
   urls(): { control: string; gateway: string; aws: string };
   /** How an event source of a live function runs now (event-source runners); null when it has nothing to say. */
   sourceStatus?(appId: string, fn: string, source: EventSource): string | null;
+  /** Queues, buckets and schedules (absent in tests of the release services alone). */
+  events?: EventServices;
 }
 
 /** Runs release changes of one app one at a time, so versions follow each other. */

@@ -7,6 +7,7 @@ import { ServiceContext, type ServiceDeps } from './context.ts';
 import { buildServices, type BuildSettings, deployServices } from './deploys.ts';
 import { functionServices } from './functions.ts';
 import { releaseServices } from './releases.ts';
+import { resourceServices } from './resources.ts';
 import { sourceServices } from './sources.ts';
 
 export type { BuildSettings, ServiceDeps };
@@ -26,6 +27,7 @@ export function createPlatform(deps: ServiceDeps, settings: BuildSettings, hooks
     apps: appServices(context, hooks),
     functions: functionServices(context),
     eventSources: sourceServices(context),
+    ...resourceServices(context),
     deploys: deployServices(context, settings),
     builds: buildServices(context),
     releases: releaseServices(context),
