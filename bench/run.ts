@@ -11,13 +11,15 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runDeployBench } from './deploy.ts';
+import { elbChecks, runElbBench } from './elb.ts';
 import { writeFixtures } from './fixtures/index.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runReloadBench } from './reload.ts';
 import { formatTable, runtimeChecks } from './report.ts';
+import { queueChecks, runQueueBench } from './queue.ts';
 import { FULL_PLAN, QUICK_PLAN, runRuntimeBench } from './runtime.ts';
 
-const BENCHES = ['runtime', 'gateway', 'reload', 'deploy'];
+const BENCHES = ['runtime', 'gateway', 'reload', 'deploy', 'elb', 'queue'];
 const quick = process.argv.includes('--quick');
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = selected.filter((name) => !BENCHES.includes(name));
@@ -180,4 +182,22 @@ if (selected.length === 0 || selected.includes('deploy')) {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatTable(checks));
   console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+}
+/** Writes NAME.json (NAME.quick.json for --quick) and prints the checks. */
+function writeReport(name: string, report: { checks: Parameters<typeof formatTable>[0] } & Record<string, unknown>): void {
+  const file = path.join(resultsDir, quick ? `${name}.quick.json` : `${name}.json`);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(formatTable(report.checks));
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+}
+if (selected.length === 0 || selected.includes('elb')) {
+  const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
+  const result = await runElbBench({ repeats: quick ? 1 : 5, ...(quick ? { lines: 5000 } : {}), progress });
+  writeReport('elb', { benchmark: 'elb', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, result, checks: elbChecks(result) });
+}
+if (selected.length === 0 || selected.includes('queue')) {
+  const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
+  const result = await runQueueBench({ rounds: quick ? 1 : 3, messages: quick ? 2000 : 20_000, progress });
+  writeReport('queue', { benchmark: 'queue', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, result, checks: queueChecks(result) });
 }
