@@ -30,6 +30,7 @@ export type S3ErrorCode =
   | 'NotImplemented'
   | 'NotModified'
   | 'PreconditionFailed'
+  | 'RequestTimeTooSkewed'
   | 'SignatureDoesNotMatch'
   | 'XAmzContentSHA256Mismatch';
 
@@ -61,6 +62,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   NotImplemented: 501,
   NotModified: 304,
   PreconditionFailed: 412,
+  RequestTimeTooSkewed: 403,
   SignatureDoesNotMatch: 403,
   XAmzContentSHA256Mismatch: 400,
 };
