@@ -9,9 +9,13 @@ import type { Config } from './config/index.ts';
 import { type Clock, systemClock } from './core/ports.ts';
 import { createPlatformInvokeApi } from './deploy/invoke-api.ts';
 import { LiveApps, type RunnableRelease } from './deploy/live.ts';
+import { LIMITS } from './core/function.ts';
 import { createSecrets, loadMasterKey } from './deploy/secrets.ts';
+import { functionCredentials } from './deploy/credentials.ts';
+import { createKeyAuthenticate } from './aws/auth.ts';
+import { createAwsEndpoint } from './aws/endpoint.ts';
+import { createEventPlane, type EventPlane, sourceApp } from './event-plane.ts';
 import { createPlatform } from './deploy/services/index.ts';
-import { createAsyncDispatcher } from './events/async/dispatcher.ts';
 import { createHostRouter } from './events/http/hosts.ts';
 import { createGitHandler, removeRepo } from './git/index.ts';
 import { createSqliteStorage } from './storage/index.ts';
@@ -173,6 +177,8 @@ export interface ServerOptions {
   onLog?: LogSink;
   onAccess?(app: string, access: GatewayAccess): void;
   clock?: Clock;
+  /** Delay before async retry n (tests shorten Lambda's 60 s, 120 s). */
+  asyncRetryDelayMs?(retry: number): number;
 }
 
 export interface PlatformServer {
@@ -190,6 +196,17 @@ export interface PlatformServer {
 
 const VERSION = '0.1.0';
 
+/** Answers while the server is still starting (listeners are bound before the rest is ready). */
+function starting(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  res.end(JSON.stringify({ message: 'laambda is starting; try again in a moment' }));
+}
+
+/** The functions of a runnable release with the timeout each runs with. */
+function liveFunctions(runnable: RunnableRelease) {
+  return [...runnable.functions.values()].map((fn) => ({ definition: fn.definition, timeoutS: fn.spec.timeoutS ?? LIMITS.timeoutS.default }));
+}
+
 /** `laambda server`: the platform — control API and git, the apps' gateway, the AWS endpoint. */
 export async function startServer(options: ServerOptions): Promise<PlatformServer> {
   const { config } = options;
@@ -203,7 +220,24 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
   try {
     const storage = await createSqliteStorage({ dataDir });
     closers.push(() => storage.close());
-    const secrets = createSecrets(loadMasterKey({ dataDir, masterKey: config.masterKey }));
+    const masterKey = loadMasterKey({ dataDir, masterKey: config.masterKey });
+    const secrets = createSecrets(masterKey);
+    // Bound first: function environments are told the AWS endpoint's URL, and git hooks the control URL.
+    const handlers = { control: starting, gateway: starting, aws: starting };
+    const listeners = await Promise.all([
+      listen((req, res) => handlers.control(req, res), options.host, options.port),
+      listen((req, res) => handlers.gateway(req, res), options.host, options.gatewayPort),
+      listen((req, res) => handlers.aws(req, res), options.host, options.awsPort),
+    ]).catch((error: unknown) => {
+      throw new LaambdaError('ERR_SERVER_LISTEN_FAILED', error instanceof Error ? error.message : String(error), { cause: error });
+    });
+    closers.push(async () => {
+      for (const listener of listeners) listener.server.closeAllConnections();
+      await Promise.all(listeners.map((listener) => listener.close()));
+    });
+    const [controlListener, gatewayListener, awsListener] = listeners;
+    const urls = { control: controlListener.url, gateway: gatewayListener.url, aws: awsListener.url };
+
     const engine = await createEngine({
       dataDir,
       region: config.region,
@@ -217,9 +251,67 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
       onLog: options.onLog ?? ((record) => logger.info({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line)),
     });
     closers.push(() => engine.close());
-    const live = new LiveApps({ engine, blobs: storage.blobs, secrets, clock, logger, codeRoot: path.join(dataDir, 'code') });
+    // Each app's functions sign with the app's own derived key (never stored, never listed).
+    const functionKeys = new Map<string, { appId: string; secretAccessKey: string }>();
+    let plane: EventPlane | undefined;
+    const applying = new Map<string, Promise<void>>();
+    const live = new LiveApps({
+      engine,
+      blobs: storage.blobs,
+      secrets,
+      clock,
+      logger,
+      codeRoot: path.join(dataDir, 'code'),
+      awsAccess(app) {
+        const key = functionCredentials(masterKey, app.id);
+        functionKeys.set(key.accessKeyId, { appId: app.id, secretAccessKey: key.secretAccessKey });
+        return { endpointUrl: urls.aws, ...key };
+      },
+      onLive(appId, runnable) {
+        // Sources follow the live release, one change at a time per app.
+        const previous = applying.get(appId) ?? Promise.resolve();
+        const next = previous.then(async () => {
+          if (plane === undefined) return;
+          if (runnable?.definition === undefined) await plane.sources.remove(appId);
+          else await plane.sources.apply(sourceApp(appId, runnable.app.name, liveFunctions(runnable)));
+        });
+        applying.set(appId, next.catch((error: unknown) => logger.error({ err: error, appId }, 'event sources could not follow the release')));
+      },
+    });
     const reposDir = path.join(dataDir, 'git');
-    let urls = { control: '', gateway: '', aws: '' };
+    const authenticate = createKeyAuthenticate({
+      now: () => clock.now(),
+      async credentialFor(accessKeyId) {
+        const own = functionKeys.get(accessKeyId);
+        if (own !== undefined) return own;
+        const key = await platform.accessKeySecret(accessKeyId);
+        return key === undefined ? undefined : { appId: key.appId, secretAccessKey: key.secret };
+      },
+    });
+    plane = createEventPlane({
+      storage,
+      dataDir,
+      clock,
+      logger,
+      region: config.region,
+      accountId: config.accountId,
+      partition: config.partition,
+      authenticate,
+      awsUrl: () => urls.aws,
+      lambdaName: (appId, fn) => `${live.get(appId)?.app.name ?? appId}-${fn}`,
+      asyncConfig: (appId, fn) => live.get(appId)?.functions.get(fn)?.definition.async,
+      ...(options.asyncRetryDelayMs === undefined ? {} : { retryDelayMs: options.asyncRetryDelayMs }),
+      async invoke(appId, fn, request, release) {
+        const current = live.get(appId);
+        if (current === undefined) return undefined;
+        const pinned = release === null || release === undefined ? undefined : await storage.releases.get(appId, release);
+        const runnable = pinned === undefined ? current : await live.pinned(current.app, pinned);
+        if (!runnable.functions.has(fn)) return undefined;
+        return live.invokeIn(runnable, fn, request);
+      },
+    });
+    const events = plane;
+    closers.push(() => events.close());
     const platform = createPlatform(
       {
         storage,
@@ -232,6 +324,8 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
         partition: config.partition,
         defaultConcurrency: config.concurrency,
         urls: () => urls,
+        sourceStatus: (appId, fn, source) => events.sources.status(appId, fn, source),
+        events: { queues: events.queues, buckets: events.buckets, scheduler: events.scheduler, queueUrl: events.queueUrl },
       },
       {
         buildRoot: path.join(dataDir, 'builds'),
@@ -243,22 +337,8 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
       { onDestroyed: (name) => removeRepo(reposDir, name) },
     );
     await platform.restore();
+    await Promise.all(applying.values());
     const adminToken = await platform.ensureAdminToken(config.adminToken);
-
-    const dispatcher = createAsyncDispatcher({
-      store: storage.invocations,
-      logger,
-      async run(invocation) {
-        const app = await storage.apps.getById(invocation.appId);
-        const current = app === undefined ? undefined : live.get(app.id);
-        if (app === undefined || current === undefined) return { failed: false };
-        const release = invocation.release === null ? undefined : await storage.releases.get(app.id, invocation.release);
-        const runnable = release === undefined ? current : await live.pinned(app, release);
-        const result = await live.invokeIn(runnable, invocation.functionName, { payload: invocation.payload, requestId: invocation.id });
-        return { failed: result.error !== undefined };
-      },
-    });
-    closers.push(() => dispatcher.stop());
 
     const git = createGitHandler({
       reposDir,
@@ -313,7 +393,7 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
       clock,
       logger,
       enqueue: async (target, payload, requestId) => {
-        await dispatcher.enqueue({
+        await events.dispatcher.enqueue({
           id: requestId,
           appId: target.runnable.app.id,
           functionName: target.fn,
@@ -321,34 +401,14 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
           payload,
           attempts: 0,
           createdAt: clock.now(),
+          source: 'invoke',
         });
       },
     });
-    const awsHandler = (req: IncomingMessage, res: ServerResponse) => {
-      invokeApi(req, res).then(
-        (handled) => {
-          if (handled) return;
-          const body = JSON.stringify({ message: `laambda does not serve ${req.method} ${(req.url ?? '').split('?')[0]} yet` });
-          res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException', 'x-amzn-requestid': randomUUID() });
-          res.end(body);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'aws endpoint request failed');
-          res.destroy();
-        },
-      );
-    };
-
-    const listeners = await Promise.all([
-      listen(control, options.host, options.port),
-      listen(hostRouter, options.host, options.gatewayPort),
-      listen(awsHandler, options.host, options.awsPort),
-    ]).catch((error: unknown) => {
-      throw new LaambdaError('ERR_SERVER_LISTEN_FAILED', error instanceof Error ? error.message : String(error), { cause: error });
-    });
-    const [controlListener, gatewayListener, awsListener] = listeners;
-    urls = { control: controlListener.url, gateway: gatewayListener.url, aws: awsListener.url };
-    dispatcher.start();
+    handlers.control = control;
+    handlers.gateway = hostRouter;
+    handlers.aws = createAwsEndpoint({ lambda: invokeApi, sqs: events.sqs, s3: events.s3 }, logger);
+    events.start();
     const advert = { pid: process.pid, version: VERSION, controlUrl: urls.control, gatewayUrl: urls.gateway, awsUrl: urls.aws };
     writeFileSync(path.join(dataDir, 'server.json'), `${JSON.stringify(advert, null, 2)}\n`);
     logger.debug({ ...advert, dataDir }, 'laambda server ready');
