@@ -123,7 +123,7 @@ describe('queues', () => {
     const after = await shop.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['DelaySeconds', 'VisibilityTimeout'] }));
     assert.deepEqual(after.Attributes, { DelaySeconds: '3', VisibilityTimeout: '45' });
     await rejectsWith(shop.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '50000' } })), 'InvalidAttributeValue');
-    await rejectsWith(shop.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Colour: 'blue' } })), 'InvalidAttributeName');
+    await rejectsWith(shop.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Colour: 'blue' } as Record<string, string> })), 'InvalidAttributeName');
     await rejectsWith(shop.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Colour' as 'All'] })), 'InvalidAttributeName');
 
     await shop.send(new DeleteQueueCommand({ QueueUrl: url }));
@@ -189,7 +189,7 @@ describe('messages', () => {
         },
       }),
     );
-    const { Messages } = await shop.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ['order.*'], AttributeNames: ['SentTimestamp'] }));
+    const { Messages } = await shop.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ['order.*'], AttributeNames: ['SentTimestamp' as 'All'] }));
     assert.deepEqual(Object.keys(Messages![0]!.MessageAttributes!).sort(), ['order.id', 'order.total']);
     assert.deepEqual(Object.keys(Messages![0]!.Attributes!), ['SentTimestamp']);
   });

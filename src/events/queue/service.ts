@@ -126,8 +126,23 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
 
   const arn = (name: string): string => queueArn(region, accountId, name);
 
-  const find = async (appId: string, name: string): Promise<Queue> => {
+  // Queue rows change only through this service (one server per data dir), so every hot-path
+  // operation skips its lookup query; create, set and delete keep the cache right.
+  const cache = new Map<string, Queue>();
+  const cacheKey = (appId: string, name: string): string => `${appId}\u0000${name}`;
+  const lookup = async (appId: string, name: string): Promise<Queue | undefined> => {
+    const key = cacheKey(appId, name);
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
     const queue = await store.getQueue(appId, name);
+    if (queue !== undefined) {
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(key, queue);
+    }
+    return queue;
+  };
+  const find = async (appId: string, name: string): Promise<Queue> => {
+    const queue = await lookup(appId, name);
     if (queue === undefined) throw queueNotFound(name);
     return queue;
   };
@@ -188,6 +203,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
     async deleteQueue(appId, name) {
       const queue = await find(appId, name);
       await store.deleteQueue(queue.id);
+      cache.delete(cacheKey(appId, name));
       waiters.wake(queue.id);
       logger.info({ appId, queue: name }, 'queue deleted');
     },
@@ -206,7 +222,9 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
       await deadLetterQueue(appId, name, attributes);
       const now = clock.now();
       await store.updateAttributes(queue.id, attributes, now);
-      return { ...queue, attributes, modifiedAt: now };
+      const updated = { ...queue, attributes, modifiedAt: now };
+      cache.set(cacheKey(appId, name), updated);
+      return updated;
     },
 
     async send(appId, name, entries, { senderId = 'laambda' } = {}) {
@@ -261,6 +279,10 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
       }
       const deadline = Date.now() + wait * 1000;
       for (;;) {
+        if (cache.get(cacheKey(appId, name))?.id !== queue.id) {
+          // Deleted (or replaced) during the long poll.
+          if ((await lookup(appId, name))?.id !== queue.id) return [];
+        }
         const redrive = await redriveTarget(queue);
         const now = clock.now();
         const receipt = randomBytes(8).toString('hex');
@@ -382,7 +404,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
     const target = policy && parseQueueArn(policy.deadLetterTargetArn);
     if (!policy || !target) return undefined;
     // A DLQ deleted after the policy was set: messages stay in the source queue.
-    const dlq = await store.getQueue(queue.appId, target.name);
+    const dlq = await lookup(queue.appId, target.name);
     return dlq && { dlqId: dlq.id, dlqRetentionS: dlq.attributes.retentionS, maxReceiveCount: policy.maxReceiveCount };
   }
 

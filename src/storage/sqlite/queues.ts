@@ -264,6 +264,12 @@ export class SqliteQueueStore implements QueueStore {
       if (receipts.length === 0) return 0;
       const result = await this.#db
         .deleteFrom('queue_messages')
+        // The id list first so the planner looks rows up by primary key, not by a queue scan.
+        .where(
+          'id',
+          'in',
+          receipts.map((r) => r.messageId),
+        )
         .where('queue_id', '=', queueId)
         .where((eb) =>
           eb.or(
