@@ -63,7 +63,6 @@ export function createS3Handler(options: S3HandlerOptions): S3Handler {
         bucket,
         key,
         query: parseQuery(rawQuery),
-        bufferedBody: undefined,
         region,
       };
       await route(r);

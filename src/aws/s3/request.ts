@@ -2,7 +2,7 @@
 // deferred to the end of the stream), buffered for the small XML documents.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ChecksumAlgorithm, StoredHeaders } from '../../core/buckets.ts';
 import {
   type BodyChecks,
@@ -25,8 +25,6 @@ export interface S3Request {
   key: string;
   /** Decoded query parameters (no `+` → space: S3 clients percent-encode). */
   query: Map<string, string>;
-  /** A body read before authentication (no declared payload hash), to use instead of the socket. */
-  bufferedBody: Buffer | undefined;
   region: string;
 }
 
@@ -90,9 +88,7 @@ export function objectBody(r: S3Request): { stream: Readable; checks: BodyChecks
   if (md5 !== undefined) checks.contentMd5 = md5;
   if (algorithm) checks.checksumAlgorithm = algorithm;
   let stream: Readable = r.req;
-  if (r.bufferedBody) {
-    stream = bufferStream(r.bufferedBody);
-  } else if (declared?.startsWith('STREAMING-')) {
+  if (declared?.startsWith('STREAMING-')) {
     const decoder = new AwsChunkedDecoder();
     r.req.on('error', (error) => decoder.destroy(error));
     stream = r.req.pipe(decoder);
@@ -106,13 +102,8 @@ export function objectBody(r: S3Request): { stream: Readable; checks: BodyChecks
   return { stream, checks };
 }
 
-function bufferStream(body: Buffer): Readable {
-  return Readable.from([body]);
-}
-
 /** Reads a body of at most `limit` bytes (aws-chunked decoded); EntityTooLarge beyond. */
 export async function readBody(r: S3Request, limit: number): Promise<Buffer> {
-  if (r.bufferedBody) return r.bufferedBody;
   const declared = header(r, 'x-amz-content-sha256');
   const source: Readable = declared?.startsWith('STREAMING-') ? r.req.pipe(new AwsChunkedDecoder()) : r.req;
   const chunks: Buffer[] = [];

@@ -80,7 +80,7 @@ export class ObjectData {
 export async function verifyBody(spooled: Spooled, checks: BodyChecks | undefined): Promise<void> {
   try {
     if (!checks) return;
-    if (checks.length !== undefined && spooled.size < checks.length) {
+    if (checks.length !== undefined && spooled.size !== checks.length) {
       throw new BucketError('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
     }
     if (checks.contentMd5 !== undefined && Buffer.from(checks.contentMd5, 'base64').toString('base64') !== spooled.md5.toString('base64')) {
