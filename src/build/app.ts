@@ -9,7 +9,7 @@ import { type ProcfileEntry, parseProcfile } from '../core/procfile.ts';
 import { parseRoute } from '../events/http/routes.ts';
 import { detectRuntime } from './detect.ts';
 import { didYouMean } from './manifest-helpers.ts';
-import { MANIFEST_FILE, type Manifest, type ManifestIssue, manifestError, parseManifest } from './manifest.ts';
+import { asyncDestinationIssues, MANIFEST_FILE, type Manifest, type ManifestIssue, manifestError, parseManifest } from './manifest.ts';
 
 export interface LoadAppOptions {
   /** Use this runtime for every function, over laambda.json and detection (the --runtime flag). */
@@ -57,6 +57,7 @@ function checkAgainstProcfile(manifest: Manifest, names: string[], root: string)
       issues.push({ path: ['http', 'authorizers', name, 'jwksFile'], message: `no file ${path.resolve(root, authorizer.jwksFile)}` });
     }
   }
+  issues.push(...asyncDestinationIssues(manifest, names));
   return issues;
 }
 
@@ -114,6 +115,7 @@ function toDefinition(entry: ProcfileEntry, manifest: Manifest, root: string, op
     environment: settings?.environment ?? {},
     ...(settings?.events === undefined ? {} : { events: settings.events }),
     ...(settings?.url === undefined ? {} : { url: settings.url }),
+    ...(settings?.async === undefined ? {} : { async: settings.async }),
   };
 }
 

@@ -39,7 +39,7 @@ export function releaseDraft(fields: Partial<ReleaseDraft> = {}): ReleaseDraft {
 }
 
 function invocation(app: App, id: string, createdAt: number): AsyncInvocation {
-  return { id, appId: app.id, functionName: 'worker', release: null, payload: Buffer.from(id), attempts: 0, createdAt };
+  return { id, appId: app.id, functionName: 'worker', release: null, payload: Buffer.from(id), attempts: 0, createdAt, nextAttemptAt: createdAt, source: 'invoke' };
 }
 
 export function describeStorageContract(name: string, open: () => Promise<OpenedStorage>): void {

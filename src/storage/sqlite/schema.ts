@@ -63,6 +63,8 @@ export interface AsyncInvocationsTable {
   payload: Uint8Array;
   attempts: number;
   created_at: number;
+  next_attempt_at: number;
+  source: string;
 }
 
 export interface MigrationsTable {
