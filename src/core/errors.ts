@@ -282,7 +282,7 @@ export const ERROR_CODES = {
   ERR_OBJECT_KEY_INVALID: {
     status: 400,
     kind: 'user',
-    fix: 'Use an object key of 1-1024 bytes of UTF-8 without NUL; `..` segments and leading slashes are not allowed.',
+    fix: 'Use an object key of 1-1024 bytes of UTF-8 without NUL characters.',
   },
   ERR_EVENT_SOURCE_INVALID: {
     status: 400,

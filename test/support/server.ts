@@ -19,6 +19,8 @@ export interface ServerHarnessOptions {
   dataDir?: string;
   adminToken?: string;
   env?: Record<string, string>;
+  /** Shortens Lambda's 60 s / 120 s async retry back-off. */
+  asyncRetryDelayMs?(retry: number): number;
 }
 
 export interface ApiReply {
@@ -43,7 +45,7 @@ export class ServerHarness {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'laambda-server-'));
     const env = { LAAMBDA_LOG_LEVEL: 'warn', ...options.env, ...(options.adminToken === undefined ? {} : { LAAMBDA_ADMIN_TOKEN: options.adminToken }) };
     const { config } = resolveConfig({ env, flags: { dataDir } });
-    const server = await startServer({ config, host: '127.0.0.1', port: 0, gatewayPort: 0, awsPort: 0, hostEnv: process.env, onLog: () => {} });
+    const server = await startServer({ config, host: '127.0.0.1', port: 0, gatewayPort: 0, awsPort: 0, hostEnv: process.env, onLog: () => {}, ...(options.asyncRetryDelayMs === undefined ? {} : { asyncRetryDelayMs: options.asyncRetryDelayMs }) });
     // A restart on an existing data dir prints no token: callers keep the first one.
     const adminToken = server.adminToken ?? options.adminToken ?? '';
     return new ServerHarness(server, dataDir, adminToken, options.dataDir === undefined);
