@@ -285,6 +285,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
         }
         const redrive = await redriveTarget(queue);
         const now = clock.now();
+        const seen = waiters.version(queue.id);
         const receipt = randomBytes(8).toString('hex');
         const outcome = await store.receive({
           queueId: queue.id,
@@ -309,7 +310,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
         const next = await store.nextVisibleAt(queue.id, now);
         // A message that becomes visible (delay or visibility over) ends the wait early.
         const untilVisible = next === undefined ? Infinity : Math.max(next - clock.now(), 1);
-        await waiters.wait(queue.id, Math.min(left, untilVisible), signal);
+        await waiters.wait(queue.id, Math.min(left, untilVisible), signal, seen);
       }
     },
 

@@ -4,11 +4,21 @@
 export class Waiters {
   readonly #byQueue = new Map<string, Set<() => void>>();
   readonly #all = new Set<() => void>();
+  // Wakes per queue, so a receive that looked at the queue can tell a send happened between its
+  // look and its wait (otherwise that wake-up would be lost and the poll would sleep on).
+  readonly #versions = new Map<string, number>();
 
-  /** Resolves on wake(queueId), wakeAll(), after `ms`, or when `signal` aborts; never rejects. */
-  wait(queueId: string, ms: number, signal?: AbortSignal): Promise<void> {
+  version(queueId: string): number {
+    return this.#versions.get(queueId) ?? 0;
+  }
+
+  /**
+   * Resolves on wake(queueId), wakeAll(), after `ms`, or when `signal` aborts; never rejects.
+   * Resolves at once when the queue was woken since `seen` (a version() reading).
+   */
+  wait(queueId: string, ms: number, signal: AbortSignal | undefined, seen: number): Promise<void> {
     return new Promise((resolve) => {
-      if (signal?.aborted || ms <= 0) {
+      if (signal?.aborted || ms <= 0 || this.version(queueId) !== seen) {
         resolve();
         return;
       }
@@ -35,6 +45,7 @@ export class Waiters {
   }
 
   wake(queueId: string): void {
+    this.#versions.set(queueId, (this.#versions.get(queueId) ?? 0) + 1);
     const set = this.#byQueue.get(queueId);
     if (set === undefined) return;
     for (const done of [...set]) done();
