@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AwsAuthenticate } from './aws/auth.ts';
 import { createS3Handler, type S3Handler } from './aws/s3/index.ts';
 import { createSqsHandler, type SqsHandler } from './aws/sqs/index.ts';
-import { type AsyncConfig, type FunctionDefinition, httpRoutesOf } from './core/app.ts';
+import { type AsyncConfig, type Destination, type FunctionDefinition, httpRoutesOf } from './core/app.ts';
 import type { AsyncInvocation, PlatformStorage } from './core/platform.ts';
 import type { Clock, Logger } from './core/ports.ts';
 import { createAsyncDispatcher, type AsyncDispatcher } from './events/async/index.ts';
@@ -65,6 +65,7 @@ export function sourceApp(appId: string, appName: string, functions: Iterable<{ 
       name: definition.name,
       timeoutS,
       events: definition.events ?? httpRoutesOf(definition),
+      destinations: [definition.async?.onSuccess, definition.async?.onFailure].filter((d): d is Destination => d !== undefined),
     })),
   };
 }

@@ -12,7 +12,7 @@ import { LiveApps, type RunnableRelease } from './deploy/live.ts';
 import { LIMITS } from './core/function.ts';
 import { createSecrets, loadMasterKey } from './deploy/secrets.ts';
 import { functionCredentials } from './deploy/credentials.ts';
-import { createKeyAuthenticate } from './aws/auth.ts';
+import { createKeyAuthenticate, createOpenAuthenticate } from './aws/auth.ts';
 import { createAwsEndpoint } from './aws/endpoint.ts';
 import { createEventPlane, type EventPlane, sourceApp } from './event-plane.ts';
 import { createPlatform } from './deploy/services/index.ts';
@@ -72,36 +72,99 @@ export interface DevServer {
   url: string;
   awsUrl: string;
   session: DevSession;
+  /** Queues, buckets, schedules and async invocations of the dev app. */
+  events: EventPlane;
   routes(): ReturnType<typeof describeRoutes>;
   /** Process ids of the live function environments. */
   pids(): number[];
   close(): Promise<void>;
 }
 
-/** `laambda dev`: the app's gateway and Invoke API over warm environments, reloading on save. */
+/** `laambda dev`: the app's gateway, AWS endpoint (Lambda, S3, SQS) and event sources over warm environments, reloading on save. */
 export async function startDev(options: DevOptions): Promise<DevServer> {
   const { config } = options;
   const dir = path.resolve(options.dir);
   const dataDir = path.resolve(dir, config.dataDir);
   const logger = createLogger({ level: config.logLevel });
-  const engine = await createLocalEngine({ config, baseDir: dir, onLog: options.onLog, hostEnv: options.hostEnv });
-  const session = new DevSession({
-    dir,
-    dataDir,
-    engine,
-    clock: systemClock,
-    hostEnv: options.hostEnv,
-    python: () => resolvePython(config.python, options.hostEnv).path,
-    onEvent: options.onEvent,
-  });
-  const closers: Array<() => Promise<void>> = [() => engine.close(), () => session.close()];
+  const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };
   try {
+    // Bound first: functions are told the AWS endpoint's URL when their environments start.
+    const handlers = { gateway: starting, aws: starting };
+    const gatewayListener = await listen((req, res) => handlers.gateway(req, res), options.host, options.port);
+    closers.push(() => gatewayListener.close());
+    const awsListener = await listen((req, res) => handlers.aws(req, res), options.host, options.awsPort);
+    closers.push(() => awsListener.close());
+    const engine = await createEngine({
+      dataDir,
+      region: config.region,
+      ...(config.python === undefined ? {} : { python: config.python }),
+      memoryEnforcement: config.memoryEnforcement,
+      idleTimeoutMs: config.idleTimeout * 1000,
+      defaultConcurrency: config.concurrency,
+      hostEnv: options.hostEnv,
+      logger,
+      onLog: options.onLog,
+      platformEnvironment: { AWS_ENDPOINT_URL: awsListener.url },
+    });
+    closers.push(() => engine.close());
+    let plane: EventPlane | undefined;
+    const session = new DevSession({
+      dir,
+      dataDir,
+      engine,
+      clock: systemClock,
+      hostEnv: options.hostEnv,
+      python: () => resolvePython(config.python, options.hostEnv).path,
+      onEvent: (event) => {
+        options.onEvent(event);
+        if (event.type === 'reloaded') void applySources();
+      },
+    });
+    closers.push(() => session.close());
     await session.start();
-    let baseUrl = '';
-    const gateway = createGateway({
+
+    // Queues, buckets, schedules and async invocations live in the app's .laambda/ like the rest.
+    const storage = await createSqliteStorage({ dataDir });
+    closers.push(() => storage.close());
+    const appName = session.state.app.name;
+    const app = (await storage.apps.get(appName)) ?? (await storage.apps.create({ name: appName, domain: null }));
+    const functionOf = (fn: string) => session.state.functions.get(fn);
+    plane = createEventPlane({
+      storage,
+      dataDir,
+      clock: systemClock,
+      logger,
+      region: config.region,
+      accountId: DEV_ACCOUNT,
+      partition: 'aws',
+      authenticate: createOpenAuthenticate(app.id),
+      awsUrl: () => awsListener.url,
+      lambdaName: (_appId, fn) => `${session.state.app.name}-${fn}`,
+      asyncConfig: (_appId, fn) => functionOf(fn)?.definition.async,
+      invoke: async (_appId, fn, request) => (functionOf(fn) === undefined ? undefined : session.invoke(fn, request)),
+    });
+    const events = plane;
+    closers.push(() => events.close());
+    let applying = Promise.resolve();
+    const applySources = () => {
+      applying = applying.then(() =>
+        events.sources.apply(
+          sourceApp(
+            app.id,
+            appName,
+            [...session.state.functions.values()].map((fn) => ({ definition: fn.definition, timeoutS: fn.spec.timeoutS ?? LIMITS.timeoutS.default })),
+          ),
+        ).catch((error: unknown) => logger.error({ err: error }, 'event sources could not follow the reload')),
+      );
+      return applying;
+    };
+    await applySources();
+
+    const baseUrl = gatewayListener.url;
+    handlers.gateway = createGateway({
       routes: () => session.state.routes,
       invoke: (name, payload) => session.invoke(name, { payload }),
       apiId: session.state.app.name,
@@ -114,37 +177,21 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
         return undefined;
       },
     });
-    const gatewayListener = await listen(gateway, options.host, options.port);
-    closers.push(() => gatewayListener.close());
-    baseUrl = gatewayListener.url;
     const invokeApi = createInvokeApi({
       resolve: (name) => {
         const fns = [...session.state.functions.values()];
         return fns.find((fn) => fn.definition.name === name || fn.spec.name === name)?.definition.name;
       },
       invoke: (name, request) => session.invoke(name, request),
+      enqueue: async (name, payload, requestId) => {
+        await events.dispatcher.enqueue({ id: requestId, appId: app.id, functionName: name, release: null, payload, attempts: 0, createdAt: Date.now(), source: 'invoke' });
+      },
       region: config.region,
-      accountId: '000000000000',
+      accountId: DEV_ACCOUNT,
       logger,
     });
-    const awsListener = await listen(
-      (req, res) => {
-        invokeApi(req, res).then(
-          (handled) => {
-            if (handled) return;
-            res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' });
-            res.end(JSON.stringify({ message: `laambda dev does not serve ${req.method} ${req.url}` }));
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'aws endpoint request failed');
-            res.destroy();
-          },
-        );
-      },
-      options.host,
-      options.awsPort,
-    );
-    closers.push(() => awsListener.close());
+    handlers.aws = createAwsEndpoint({ lambda: invokeApi, sqs: events.sqs, s3: events.s3 }, logger);
+    events.start();
     if (options.watch !== false) {
       const watcher = await watchApp({
         appDir: dir,
@@ -156,7 +203,15 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     }
     writeDevAdvert(dataDir, { pid: process.pid, app: session.state.app.name, dir, url: gatewayListener.url, awsUrl: awsListener.url });
     closers.push(async () => removeDevAdvert(dataDir, process.pid));
-    return { url: gatewayListener.url, awsUrl: awsListener.url, session, routes: () => describeRoutes(session.state, baseUrl), pids: () => engine.pids(), close };
+    return {
+      url: gatewayListener.url,
+      awsUrl: awsListener.url,
+      session,
+      events,
+      routes: () => describeRoutes(session.state, baseUrl),
+      pids: () => engine.pids(),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -195,6 +250,9 @@ export interface PlatformServer {
 }
 
 const VERSION = '0.1.0';
+
+/** The account id `dev` reports in ARNs (LocalStack's and SAM's too). */
+const DEV_ACCOUNT = '000000000000';
 
 /** Answers while the server is still starting (listeners are bound before the rest is ready). */
 function starting(_req: IncomingMessage, res: ServerResponse): void {

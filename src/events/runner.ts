@@ -19,6 +19,8 @@ export interface SourceFunction {
   name: string;
   timeoutS: number;
   events: EventSource[];
+  /** Async destinations; queues named there exist from the release on. */
+  destinations?: Destination[];
 }
 
 export interface SourceApp {
@@ -68,7 +70,7 @@ export class EventSources {
 
   /** Makes the app's sources the running ones: creates missing queues and buckets, starts and stops mappings and schedules. */
   async apply(app: SourceApp): Promise<void> {
-    const { queues, buckets, mappings, scheduler, logger } = this.#options;
+    const { buckets, mappings, scheduler, logger } = this.#options;
     const queueMappings: Array<{ functionName: string; functionTimeoutS: number; source: QueueEventSource }> = [];
     const schedules: Array<{ functionName: string; source: ScheduleEventSource }> = [];
     const routes: BucketRoute[] = [];
@@ -81,15 +83,9 @@ export class EventSources {
     }
     for (const key of [...this.#problems.keys()]) if (key.startsWith(`${app.appId}:`)) this.#problems.delete(key);
     // A declared queue or bucket exists from the release on, as a SAM template's resources do.
-    for (const mapping of queueMappings) {
-      await this.#ensure(app, `queue:${mapping.source.queue}`, async () => {
-        await queues.getQueue(app.appId, mapping.source.queue).catch(async (error: unknown) => {
-          if (!isLaambdaError(error) || error.code !== 'ERR_QUEUE_NOT_FOUND') throw error;
-          await queues.createQueue(app.appId, mapping.source.queue, { visibilityTimeoutS: visibilityFor(mapping.functionTimeoutS) });
-          logger.info({ app: app.appName, queue: mapping.source.queue }, 'queue created for a declared source');
-        });
-      });
-    }
+    for (const mapping of queueMappings) await this.#ensureQueue(app, mapping.source.queue, visibilityFor(mapping.functionTimeoutS));
+    const destinationQueues = new Set(app.functions.flatMap((fn) => (fn.destinations ?? []).filter((d) => d.kind === 'queue').map((d) => d.name)));
+    for (const name of destinationQueues) await this.#ensureQueue(app, name);
     for (const route of routes) {
       await this.#ensure(app, `bucket:${route.source.bucket}`, async () => {
         const caller = { appId: app.appId };
@@ -148,6 +144,17 @@ export class EventSources {
       return this.#options.mappings.status(appId).find((m) => m.functionName === fn && m.queue === source.queue)?.state ?? 'starting';
     }
     return 'enabled';
+  }
+
+  async #ensureQueue(app: SourceApp, name: string, visibilityTimeoutS?: number): Promise<void> {
+    const { queues, logger } = this.#options;
+    await this.#ensure(app, `queue:${name}`, async () => {
+      await queues.getQueue(app.appId, name).catch(async (error: unknown) => {
+        if (!isLaambdaError(error) || error.code !== 'ERR_QUEUE_NOT_FOUND') throw error;
+        await queues.createQueue(app.appId, name, visibilityTimeoutS === undefined ? {} : { visibilityTimeoutS });
+        logger.info({ app: app.appName, queue: name }, 'queue created for a declared source');
+      });
+    });
   }
 
   async #ensure(app: SourceApp, what: string, work: () => Promise<void>): Promise<void> {
