@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'laambda.js');
@@ -162,6 +163,58 @@ describe('laambda server and the platform CLI', () => {
     assert.equal(latest.version, 2);
     assert.equal(latest.current, true);
     assert.ok(!Number.isNaN(Date.parse(latest.createdAt)), 'times are ISO strings in --json');
+  });
+
+  it('manages queues, buckets and objects, and event sources as releases', async () => {
+    ok(await cli(['queues:create', 'jobs', '--dlq', 'jobs-dlq', '--max-receive-count', '1', '--visibility-timeout', '0']));
+    const sent = await cli(['queues:send', 'jobs', '-'], { input: '{"order":1}' });
+    ok(sent);
+    assert.match(sent.stdout, /✔ sent [0-9a-f-]{36} to jobs/);
+    const queues = await cli(['queues']);
+    ok(queues);
+    assert.match(queues.stdout, /^NAME +MESSAGES +IN FLIGHT +DELAYED +OLDEST +VISIBILITY +DEAD LETTERS$/m);
+    assert.match(queues.stdout, /^jobs +1 +0 +0 +\S+ +0 s +jobs-dlq after 1$/m);
+    // Two receives with the SDK (visibility 0): the second moves the message to the DLQ; redrive brings it back.
+    const key = JSON.parse((await cli(['keys:create', '--json'])).stdout);
+    const sqs = new SQSClient({ endpoint: key.endpointUrl, region: key.region, credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey } });
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'jobs' }));
+    assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages?.length, 1);
+    assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages?.length ?? 0, 0);
+    sqs.destroy();
+    const redriven = await cli(['queues:redrive', 'jobs-dlq', '--json']);
+    assert.deepEqual(JSON.parse(redriven.stdout), { moved: 1 });
+    const purged = await cli(['queues:purge', 'jobs']);
+    assert.match(purged.stdout, /purged 1 message from jobs/);
+
+    ok(await cli(['buckets:create', 'media']));
+    await writeFile(path.join(dir, 'note.txt'), 'hello bucket\n');
+    const put = await cli(['objects:put', 'media', 'notes/2026/note 1.txt', path.join(dir, 'note.txt'), '--content-type', 'text/plain']);
+    ok(put);
+    assert.match(put.stdout, /stored media\/notes\/2026\/note 1.txt \(13 B, ETag "[0-9a-f]{32}"\)/);
+    const objects = await cli(['objects', 'media', '--prefix', 'notes/']);
+    assert.match(objects.stdout, /^notes\/2026\/note 1.txt +13 B +text\/plain +just now$/m);
+    const got = await cli(['objects:get', 'media', 'notes/2026/note 1.txt']);
+    assert.equal(got.stdout, 'hello bucket\n');
+    const missing = await cli(['objects:get', 'media', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /✘ ERR_OBJECT_NOT_FOUND/);
+
+    await writeFile(path.join(repo, 'Procfile'), 'work: index.handler\n');
+    await writeFile(path.join(repo, 'index.js'), 'exports.handler = async () => "ok";\n');
+    ok(await cli(['deploy']));
+    const added = await cli(['event-sources:add', 'work', 'schedule:cron(0 12 * * ? *)']);
+    ok(added);
+    assert.match(added.stdout, /✔ shop work: added schedule:cron\(0 12 \* \* \? \*\) — released v\d+/);
+    const listed = await cli(['event-sources', 'work']);
+    assert.match(listed.stdout, /^work +schedule:cron\(0 12 \* \* \? \*\) +cli +next \d{4}-\d\d-\d\dT12:00:00.000Z$/m);
+    assert.match(listed.stdout, /^work +http:ANY:\/work +cli +—$/m);
+    const schedules = await cli(['schedules']);
+    assert.match(schedules.stdout, /^work +cron\(0 12 \* \* \? \*\) +\d{4}-\d\d-\d\dT12:00:00.000Z +—$/m);
+    const bad = await cli(['event-sources:add', 'work', 'queue:jobs?batch=0']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /✘ ERR_EVENT_SOURCE_INVALID: Invalid event source "queue:jobs\?batch=0": batchSize must be a whole number from 1 to 10000/);
+    const cleared = await cli(['event-sources:clear', 'work', '--json']);
+    assert.deepEqual(JSON.parse(cleared.stdout).sources, []);
   });
 
   it('stops gracefully on SIGTERM with exit code 0', async () => {
