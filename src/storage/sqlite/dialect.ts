@@ -23,9 +23,17 @@ export function openNodeSqlite(file: string): DatabaseSync {
   return database;
 }
 
+const MAX_CACHED_STATEMENTS = 256;
+
 /** DatabaseSync in the shape Kysely's SqliteDriver calls. */
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #database: DatabaseSync;
+  /**
+   * Prepared statements by SQL text: the stores issue the same few statements over and over
+   * (queue receive/delete at thousands per second), and preparing costs more than running.
+   * A prepared statement is reset on each run, so reuse is safe on this one connection.
+   */
+  readonly #statements = new Map<string, NodeSqliteStatement>();
 
   constructor(database: DatabaseSync) {
     this.#database = database;
@@ -37,7 +45,14 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
-    return new NodeSqliteStatement(this.#database.prepare(sql));
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = new NodeSqliteStatement(this.#database.prepare(sql));
+      // Statements whose SQL varies (IN lists of any length) must not grow the cache forever.
+      if (this.#statements.size >= MAX_CACHED_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value ?? '');
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 }
 
