@@ -1,14 +1,15 @@
 // Queue → function throughput on `laambda server`: a worker subscribed to the queue `jobs` with
 // batches of 10 (bench/fixtures/queue-worker), 20,000 messages sent with SendMessageBatch from
-// concurrent senders, timed from the first send until every message was reported processed by
+// concurrent senders (in a worker thread), timed from the first send until every message was reported processed by
 // the function itself (one line per batch with its ids, over TCP to this process) and the queue
 // says nothing is left (visible + in flight + delayed = 0). The bar: ≥ 2,000 messages/s.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startBenchPlatform } from './elb/platform.ts';
 import { startReceiver } from './elb/receiver.ts';
+import { startSqsSenders } from './elb/sqs-senders.ts';
 import { round } from './stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -80,6 +81,7 @@ export async function runQueueBench(options: { rounds: number; messages: number;
   });
   const root = mkdtempSync(path.join(os.tmpdir(), 'laambda-queue-bench-'));
   const platform = await startBenchPlatform(root);
+  const closers: Array<() => Promise<void>> = [];
   try {
     const key = await step('creating the app', () => platform.createApp('queue', { COUNTER_HOST: '127.0.0.1', COUNTER_PORT: String(receiver.port) }));
     const sqs = new SQSClient({
@@ -92,6 +94,14 @@ export async function runQueueBench(options: { rounds: number; messages: number;
     const queueUrl = queue.QueueUrl ?? '';
     options.progress('queue: deploying bench/fixtures/queue-worker');
     const deploy = await step('deploying bench/fixtures/queue-worker', () => platform.deploy('queue', WORKER));
+    const senders = await startSqsSenders({
+      endpoint: key.endpoint,
+      region: key.region,
+      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      queueUrl,
+      senders: SENDERS,
+    });
+    closers.push(() => senders.close());
 
     const backlog = async () => {
       const reply = await sqs.send(
@@ -124,18 +134,7 @@ export async function runQueueBench(options: { rounds: number; messages: number;
       });
       processed.catch(() => {});
       const started = performance.now();
-      let next = 0;
-      const sender = async () => {
-        while (next < options.messages) {
-          const from = next;
-          next = Math.min(options.messages, next + 10);
-          const entries = [];
-          for (let k = from; k < next; k += 1) entries.push({ Id: String(k - from), MessageBody: JSON.stringify({ i: first + k, n: k }) });
-          const reply = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-          if ((reply.Failed ?? []).length > 0) throw new Error(`SendMessageBatch failed entries: ${JSON.stringify(reply.Failed)}`);
-        }
-      };
-      await step('sending messages', () => Promise.all(Array.from({ length: SENDERS }, sender)));
+      await step('sending messages', () => senders.send({ first, count: options.messages }));
       const sendMs = performance.now() - started;
       const processedAt = await step('waiting for the function to report every message', () => processed);
       const drainedAt = await step('waiting for the queue to be empty', async () => {
@@ -165,6 +164,7 @@ export async function runQueueBench(options: { rounds: number; messages: number;
     }
     return { batchSize: 10, senders: SENDERS, deploy, rounds };
   } finally {
+    for (const close of closers) await close();
     await platform.close();
     await receiver.close();
     rmSync(root, { recursive: true, force: true });
