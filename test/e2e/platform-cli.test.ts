@@ -173,7 +173,7 @@ describe('laambda server and the platform CLI', () => {
     const queues = await cli(['queues']);
     ok(queues);
     assert.match(queues.stdout, /^NAME +MESSAGES +IN FLIGHT +DELAYED +OLDEST +VISIBILITY +DEAD LETTERS$/m);
-    assert.match(queues.stdout, /^jobs +1 +0 +0 +\S+ +0 s +jobs-dlq after 1$/m);
+    assert.match(queues.stdout, /^jobs +1 +0 +0 +(?:—|\d+ s) +0 s +jobs-dlq after 1$/m);
     // Two receives with the SDK (visibility 0): the second moves the message to the DLQ; redrive brings it back.
     const key = JSON.parse((await cli(['keys:create', '--json'])).stdout);
     const sqs = new SQSClient({ endpoint: key.endpointUrl, region: key.region, credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey } });

@@ -168,5 +168,9 @@ describe('event sources on laambda server', () => {
     assert.equal(missing.body.code, 'ERR_EVENT_SOURCE_NOT_FOUND');
     const bad = await harness.api('POST', '/apps/shop/functions/work/event-sources', { source: 'queue:extra?batch=0' });
     assert.equal(bad.body.code, 'ERR_EVENT_SOURCE_INVALID');
+    await shop.sqs.send(new CreateQueueCommand({ QueueName: 'hasty', Attributes: { VisibilityTimeout: '1' } }));
+    const hasty = await harness.api('POST', '/apps/shop/functions/work/event-sources', { source: 'queue:hasty' });
+    assert.equal(hasty.body.code, 'ERR_EVENT_SOURCE_INVALID');
+    assert.match(hasty.body.message, /Queue visibility timeout: 1 seconds is less than Function timeout: 3 seconds/);
   });
 });

@@ -7,6 +7,8 @@ import type { Release } from '../../core/platform.ts';
 import type { EventSourceView, PlatformServices } from '../../core/services.ts';
 import { formatEventSource, parseEventSource, sourceIdentity } from '../../events/sources.ts';
 import type { RunnableRelease } from '../live.ts';
+import { LIMITS } from '../../core/function.ts';
+import { validateMapping } from '../../events/queue/mapping.ts';
 import type { ServiceContext } from './context.ts';
 import { liveOrFail } from './functions.ts';
 
@@ -66,6 +68,16 @@ export function sourceServices(context: ServiceContext): PlatformServices['event
     return { sources: views(runnable, updated), release: context.releaseView(runnable.release, runnable.release.version) };
   }
 
+  /** Lambda refuses a queue whose messages would reappear while the function still runs them. */
+  async function checkVisibility(principal: Parameters<PlatformServices['eventSources']['add']>[0], appName: string, fnName: string, queueName: string) {
+    const queues = context.deps.events?.queues;
+    const app = await context.app(principal, appName);
+    const runnable = live.get(app.id);
+    const timeoutS = runnable?.functions.get(fnName)?.spec.timeoutS ?? LIMITS.timeoutS.default;
+    const queue = await queues?.getQueue(app.id, queueName).catch(() => undefined);
+    if (queue !== undefined) validateMapping(queue.attributes, timeoutS);
+  }
+
   return {
     async list(principal, appName, fnName) {
       const app = await context.app(principal, appName);
@@ -75,9 +87,10 @@ export function sourceServices(context: ServiceContext): PlatformServices['event
       return functions.flatMap((fn) => views(runnable, fn));
     },
 
-    add(principal, appName, fnName, text) {
+    async add(principal, appName, fnName, text) {
       const source = parseEventSource(text);
       const shown = formatEventSource(source);
+      if (source.kind === 'queue') await checkVisibility(principal, appName, fnName, source.queue);
       return change(principal, appName, fnName, `Add ${shown} to ${fnName}`, (current) => {
         // Adding a source that is already there replaces its settings (e.g. a new batch size).
         const identity = sourceIdentity(source);
