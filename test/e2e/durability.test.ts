@@ -136,22 +136,53 @@ async function startServerProcess(cwd: string, dataDir: string, env: NodeJS.Proc
 
 /** Processes whose environment carries `marker` (the function environments of this test, orphans included). */
 function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
+  return listProcesses().filter((pid) => {
     try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker)) found.push(Number(name));
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker);
     } catch {
-      // gone, or not ours
+      return false; // gone, or not ours
+    }
+  });
+}
+
+function listProcesses(): number[] {
+  try {
+    return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Direct children of a process (Linux /proc; none elsewhere). */
+function childrenOf(parent: number): number[] {
+  const children: number[] = [];
+  for (const pid of listProcesses()) {
+    try {
+      // The command may hold spaces and parentheses: the parent pid follows the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) children.push(pid);
+    } catch {
+      // gone
     }
   }
-  return found;
+  return children;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    // A zombie (exited, not reaped yet) counts as gone.
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
+function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
 }
 
 function killGroup(pid: number | undefined): void {
@@ -229,6 +260,8 @@ describe('laambda server survives kill -9 mid-processing', () => {
   const uploadKeys: string[] = [];
   const eventIds = new Map<string, string>(); // payload id → request id
   let snapshot: Snapshot;
+  /** Function processes of the killed server still alive a moment after the new one listens. */
+  let lingering: Array<{ pid: number; fds: number }> = [];
   const dlq = new Map<string, Set<string>>(); // body id → MessageIds seen in jobs-dlq
   const startedAt = Date.now();
   const timings: Record<string, number> = {};
@@ -380,9 +413,17 @@ describe('laambda server survives kill -9 mid-processing', () => {
 
   it('after a restart processes every accepted item or dead-letters it', async (t) => {
     assert.ok(aws !== undefined);
+    // The killed server's environments are orphans now: they may finish the invocation they
+    // were running, then should exit, as their Runtime API is gone.
+    const orphans = processesWith(`LEDGER_URL=${ledger.url}`);
+    mark('restarting');
     second = await startServerProcess(home, dataDir, env);
     ledger.phase = 'after-restart';
     mark('restarted');
+    const settled = Date.now() + 2000;
+    while (orphans.some(isAlive) && Date.now() < settled) await ledger.changed(100);
+    lingering = orphans.filter(isAlive).map((pid) => ({ pid, fds: openFiles(pid) }));
+    t.diagnostic(`function processes of the killed server: ${orphans.length} at the kill, ${lingering.length} still alive after the restart`);
     for (const client of Object.values(aws)) client.destroy();
     aws = clients(key, second.awsUrl);
     const { sqs } = aws;
@@ -444,11 +485,21 @@ describe('laambda server survives kill -9 mid-processing', () => {
     );
   });
 
+  it(
+    "lets the killed server's environments exit once their invocation is done",
+    { todo: 'src/runtime/child/node.child.mjs: an orphaned environment loops on EPIPE (crash handler → stderr write → EPIPE → crash …), reconnecting to the dead Runtime API each time' },
+    () => {
+      assert.deepEqual(lingering, [], 'orphaned environments still alive after the restart (open files show the reconnect loop)');
+    },
+  );
+
   it('leaves nothing pending after a clean stop', async () => {
     assert.ok(second !== undefined);
+    const environments = childrenOf(second.child.pid!);
     second.child.kill('SIGTERM');
     const exit = await second.exited;
     assert.equal(exit.code, 0, second.stderr());
+    assert.deepEqual(environments.filter(isAlive), [], 'function environments outlived a clean stop');
     const rest = readSnapshot(dataDir);
     assert.equal(rest.jobs.size, 0);
     assert.equal(rest.invocations.size + rest.notifiedKeys.size, 0);
