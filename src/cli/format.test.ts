@@ -100,7 +100,7 @@ describe('CLI output formatting', () => {
     });
     assert.equal(
       text,
-      'export AWS_ACCESS_KEY_ID=AKIALAAMBDA\nexport AWS_SECRET_ACCESS_KEY=a/b+c\nexport AWS_ENDPOINT_URL=http://127.0.0.1:4566\nexport AWS_REGION=us-east-1\n',
+      'export AWS_ACCESS_KEY_ID=AKIALAAMBDA\nexport AWS_SECRET_ACCESS_KEY=a/b+c\nexport AWS_ENDPOINT_URL=http://127.0.0.1:4566\nexport AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\n',
     );
   });
 

@@ -202,7 +202,7 @@ export const ERROR_CODES = {
   ERR_CONFIG_KEY_INVALID: {
     status: 400,
     kind: 'user',
-    fix: 'Use KEY=VALUE with a key of letters, digits and _ that does not start with a digit and is not reserved by Lambda (AWS_*, LAMBDA_*, _HANDLER).',
+    fix: 'Use KEY=VALUE with a key of letters, digits and _ that does not start with a digit and is not one Lambda sets itself (AWS_REGION, AWS_ACCESS_KEY_ID and the other AWS_LAMBDA_*/AWS_* runtime variables, LAMBDA_TASK_ROOT, _HANDLER).',
   },
   ERR_SECRETS_KEY_INVALID: {
     status: 500,
@@ -257,7 +257,7 @@ export const ERROR_CODES = {
   ERR_QUEUE_INVALID: {
     status: 400,
     kind: 'user',
-    fix: 'Name queues with 1-80 letters, digits, - and _ (FIFO queues end in .fifo) and keep attributes within the SQS ranges shown.',
+    fix: 'Name queues with 1-80 letters, digits, - and _ (FIFO queues are not supported yet) and keep attributes within the SQS ranges shown.',
   },
   ERR_BUCKET_NOT_FOUND: {
     status: 404,

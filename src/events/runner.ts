@@ -141,7 +141,9 @@ export class EventSources {
     }
     if (source.kind === 'queue') {
       if (!source.enabled) return 'disabled';
-      return this.#options.mappings.status(appId).find((m) => m.functionName === fn && m.queue === source.queue)?.state ?? 'starting';
+      const mapping = this.#options.mappings.status(appId).find((m) => m.functionName === fn && m.queue === source.queue);
+      if (mapping === undefined) return 'starting';
+      return mapping.state === 'invalid' && mapping.lastError !== undefined ? `invalid: ${mapping.lastError}` : mapping.state;
     }
     return 'enabled';
   }

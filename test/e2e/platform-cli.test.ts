@@ -185,7 +185,13 @@ describe('laambda server and the platform CLI', () => {
     assert.deepEqual(JSON.parse(redriven.stdout), { moved: 1 });
     const purged = await cli(['queues:purge', 'jobs']);
     assert.match(purged.stdout, /purged 1 message from jobs/);
+    const notDlq = await cli(['queues:redrive', 'jobs']);
+    assert.equal(notDlq.code, 1);
+    assert.match(notDlq.stderr, /✘ ERR_QUEUE_INVALID: jobs is not the dead-letter queue of any queue/);
+    const lonelyCount = await cli(['queues:create', 'solo', '--max-receive-count', '2']);
+    assert.match(lonelyCount.stderr, /needs a dead-letter queue to move messages to: name it with --dlq/);
 
+    ok(await cli(['buckets:create', 'media']));
     ok(await cli(['buckets:create', 'media']));
     await writeFile(path.join(dir, 'note.txt'), 'hello bucket\n');
     const put = await cli(['objects:put', 'media', 'notes/2026/note 1.txt', path.join(dir, 'note.txt'), '--content-type', 'text/plain']);

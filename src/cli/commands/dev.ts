@@ -122,7 +122,7 @@ async function dev(dir: string | undefined, flags: DevFlags): Promise<number> {
       const auth = row.authorizer === undefined ? '' : paint(out, 'dim', `  (authorizer ${row.authorizer})`);
       out.write(`  ${row.route.padEnd(width)}  ${row.function.padEnd(fnWidth)}  ${row.url}${auth}\n`);
     }
-    out.write(`\n  Lambda Invoke API: ${server.awsUrl}  ·  health: ${server.url}/__laambda/health\n`);
+    out.write(`\n  AWS endpoint (Lambda, S3, SQS): ${server.awsUrl}  ·  health: ${server.url}/__laambda/health\n`);
     out.write(`${paint(out, 'green', '✔')} ready${flags.watch ? ', watching for changes' : ''} (Ctrl-C to stop)\n`);
   }
   await untilStopped();
@@ -137,7 +137,7 @@ export function registerDev(program: Command, run: (work: () => Promise<number>)
     .argument('[dir]', 'the app directory (holding the Procfile)', '.')
     .option('-p, --port <port>', 'gateway port (0 picks a free port)', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--aws-port <port>', 'port of the AWS endpoint (Lambda Invoke API; 0 picks a free port)', '0')
+    .option('--aws-port <port>', 'port of the AWS endpoint (Lambda, S3, SQS; 0 picks a free port)', '0')
     .option('--json', 'print logs, requests and reloads as JSON lines')
     .option('--no-watch', 'do not reload on file changes')
     .action((dir: string, flags: DevFlags) => run(() => dev(dir, flags)));

@@ -11,6 +11,8 @@ export function keyExports(key: ApiNewKey): string {
     ['AWS_SECRET_ACCESS_KEY', key.secretAccessKey],
     ['AWS_ENDPOINT_URL', key.endpointUrl],
     ['AWS_REGION', key.region],
+    // boto3 and the AWS CLI read only this one.
+    ['AWS_DEFAULT_REGION', key.region],
   ];
   return lines
     .map(([name, value]) => (value === undefined ? `# ${name}: not reported by this server\n` : `export ${name}=${shellQuote(value)}\n`))

@@ -32,7 +32,7 @@ export function serverBanner(server: Pick<PlatformServer, 'controlUrl' | 'gatewa
     [
       ['control', `${server.controlUrl}  ${dim('API /api/v1, git /git/APP.git')}`],
       ['gateway', `${server.gatewayUrl}  ${dim("apps' HTTP routes (APP.localhost, custom domains)")}`],
-      ['aws', `${server.awsUrl}  ${dim('Lambda Invoke API (SigV4, keys from keys:create)')}`],
+      ['aws', `${server.awsUrl}  ${dim('AWS endpoint: Lambda, S3, SQS (SigV4, keys from keys:create)')}`],
     ],
     '  ',
   );
@@ -79,7 +79,7 @@ export function registerServer(program: Command, run: Run): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'control port: API and git (0 picks a free port)', '8000')
     .option('--gateway-port <port>', "port of the apps' HTTP gateway (0 picks a free port)", '8080')
-    .option('--aws-port <port>', 'port of the AWS endpoint: the Lambda Invoke API (0 picks a free port)', '4566')
+    .option('--aws-port <port>', 'port of the AWS endpoint: Lambda, S3 and SQS (0 picks a free port)', '4566')
     .option('--json', 'print one JSON line with the URLs (and the admin token when this start created it)')
     .action((flags: ServerFlags) => run(() => serve(flags)));
 }

@@ -5,6 +5,7 @@ import { LaambdaError } from '../../core/errors.ts';
 import type { Queue } from '../../core/queues.ts';
 import type { StoredObject } from '../../core/buckets.ts';
 import type { ObjectView, PlatformServices, QueueView } from '../../core/services.ts';
+import { isBucketError } from '../../events/bucket/errors.ts';
 import type { BucketService } from '../../events/bucket/service.ts';
 import type { QueueService } from '../../events/queue/service.ts';
 import type { Scheduler } from '../../events/schedule/scheduler.ts';
@@ -69,6 +70,9 @@ export function resourceServices(context: ServiceContext): Services {
       async create(principal, appName, name, settings) {
         const app = await context.app(principal, appName);
         const { queues } = events();
+        if (settings.maxReceiveCount !== undefined && settings.deadLetterQueue === undefined) {
+          throw new LaambdaError('ERR_QUEUE_INVALID', 'a max receive count needs a dead-letter queue to move messages to: name it with --dlq');
+        }
         if (settings.deadLetterQueue !== undefined) {
           await queues.getQueue(app.id, settings.deadLetterQueue).catch(() => queues.createQueue(app.id, settings.deadLetterQueue ?? ''));
         }
@@ -101,7 +105,12 @@ export function resourceServices(context: ServiceContext): Services {
       },
       async redrive(principal, appName, name) {
         const app = await context.app(principal, appName);
-        return events().queues.redrive(app.id, name);
+        const { queues } = events();
+        if ((await queues.deadLetterSources(app.id, name)).length === 0) {
+          await queues.getQueue(app.id, name);
+          throw new LaambdaError('ERR_QUEUE_INVALID', `${name} is not the dead-letter queue of any queue, so there is nowhere to move its messages back to`);
+        }
+        return queues.redrive(app.id, name);
       },
     },
     buckets: {
@@ -112,7 +121,12 @@ export function resourceServices(context: ServiceContext): Services {
       },
       async create(principal, appName, name) {
         const app = await context.app(principal, appName);
-        const bucket = await events().buckets.createBucket({ appId: app.id }, name);
+        const { buckets } = events();
+        // Creating a bucket the app already has is no change (as queues:create with the same settings).
+        const bucket = await buckets.createBucket({ appId: app.id }, name).catch(async (error: unknown) => {
+          if (isBucketError(error) && error.s3Code === 'BucketAlreadyOwnedByYou') return buckets.headBucket({ appId: app.id }, name);
+          throw error;
+        });
         return { name: bucket.name, region: bucket.region, createdAt: bucket.createdAt };
       },
       async remove(principal, appName, name) {
