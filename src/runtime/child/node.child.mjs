@@ -355,11 +355,22 @@ function postError(requestId, body) {
 /** A crash outside the handler's promise ends the environment, as on AWS. */
 function installCrashHandlers() {
   /** @param {{ errorType: string, errorMessage: string, trace: string[] }} body @param {number} code */
+  let crashing = false;
   const crash = async (body, code) => {
-    logError(body);
+    // A crash while crashing (stderr gone with the platform: EPIPE) ends the process at once,
+    // instead of looping through the handler against a runtime API that is not there.
+    if (crashing) process.exit(code);
+    crashing = true;
+    try {
+      logError(body);
+    } catch {
+      process.exit(code);
+    }
     if (currentRequestId !== undefined) await postError(currentRequestId, body).catch(() => {});
     process.exit(code);
   };
+  // The platform holds the other ends of stdout and stderr: when they break, it is gone.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(1));
   process.on('unhandledRejection', (reason) => {
     const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
     void crash(runtimeError(ERROR_TYPE.unhandledRejection, message, reason), 128);
