@@ -71,7 +71,7 @@ function stubServices(stub: Stub): PlatformServices {
         return { function: { name: fn, lambdaName: `shop-${fn}`, arn: 'arn', handler: 'index.handler', runtime: 'nodejs', memoryMB: 256, timeoutS: 3, concurrency: 10, routes: [], url: null }, release: release(4) };
       },
     },
-    eventSources: { list: unused, add: unused, remove: unused, clear: unused },
+    eventSources: { list: unused, add: unused, remove: unused, clear: unused, reset: unused },
     queues: { list: unused, create: unused, remove: unused, send: unused, purge: unused, redrive: unused },
     buckets: { list: unused, create: unused, remove: unused },
     objects: { list: unused, put: unused, get: unused },
@@ -320,7 +320,7 @@ describe('control API', () => {
     const published = Object.entries(document.paths as Record<string, object>)
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
-    assert.equal(documented.length, 41, 'rows read from the endpoint table of docs/api.md');
+    assert.equal(documented.length, 42, 'rows read from the endpoint table of docs/api.md');
     assert.deepEqual(published, documented);
     assert.deepEqual(document.paths['/api/v1/health']?.get?.security, []);
     assert.equal(document.paths['/api/v1/apps']?.get?.security, undefined, 'the document-wide bearer security applies');

@@ -235,6 +235,8 @@ export function createApiClient(options: ApiClientOptions) {
         call<{ sources: ApiEventSource[]; release: ApiRelease }>('POST', `apps/${path(app)}/functions/${path(fn)}/event-sources/remove`, { json: { source } }),
       clear: (app: string, fn: string) =>
         call<{ sources: ApiEventSource[]; release: ApiRelease }>('DELETE', `apps/${path(app)}/functions/${path(fn)}/event-sources`),
+      reset: (app: string, fn: string) =>
+        call<{ sources: ApiEventSource[]; release: ApiRelease }>('POST', `apps/${path(app)}/functions/${path(fn)}/event-sources/reset`),
     },
     queues: {
       list: (app: string) => call<ApiQueue[]>('GET', `apps/${path(app)}/queues`),

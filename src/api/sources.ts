@@ -75,4 +75,20 @@ export const sourceRoutes: Route[] = [
       return { sources: result.sources, release: releaseJson(result.release) };
     },
   ),
+  route(
+    {
+      id: 'eventSources.reset',
+      method: 'POST',
+      path: '/apps/{app}/functions/{fn}/event-sources/reset',
+      summary: "Drop the sources set from the CLI: the function runs with its laambda.json events again; a new release",
+      tag: 'event-sources',
+      params: FunctionParams,
+      status: 200,
+      response: Changed,
+    },
+    async ({ services, principal, params }) => {
+      const result = await services.eventSources.reset(principal, params.app, params.fn);
+      return { sources: result.sources, release: releaseJson(result.release) };
+    },
+  ),
 ];

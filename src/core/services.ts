@@ -191,6 +191,8 @@ export interface PlatformServices {
     add(principal: Principal, app: string, fn: string, source: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
     remove(principal: Principal, app: string, fn: string, source: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
     clear(principal: Principal, app: string, fn: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
+    /** Drops the sources set from the CLI: the function runs with its laambda.json events again. */
+    reset(principal: Principal, app: string, fn: string): Promise<{ sources: EventSourceView[]; release: ReleaseView }>;
   };
   queues: {
     list(principal: Principal, app: string): Promise<QueueView[]>;

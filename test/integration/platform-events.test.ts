@@ -166,6 +166,18 @@ describe('event sources on laambda server', () => {
     assert.deepEqual(removed.body.sources.map((s: { source: string }) => s.source), ['queue:jobs?batch=5&window=1&partial=true']);
     const missing = await harness.api('POST', '/apps/shop/functions/work/event-sources/remove', { source: 'queue:extra' });
     assert.equal(missing.body.code, 'ERR_EVENT_SOURCE_NOT_FOUND');
+    const redeploy = await harness.deploy('shop', path.join(REPO_ROOT, 'test/fixtures/events-app'));
+    assert.ok(
+      redeploy.some((event) => event.type === 'log' && /work: its sources set with event-sources:\* replace the events in laambda.json/.test(event.message)),
+      'a deploy says the CLI sources still win',
+    );
+    const reset = await harness.api('POST', '/apps/shop/functions/work/event-sources/reset');
+    assert.deepEqual(
+      reset.body.sources.map((s: { source: string; origin: string }) => [s.source, s.origin]),
+      [['queue:jobs?batch=5&window=1&partial=true', 'laambda.json']],
+    );
+    const again = await harness.api('POST', '/apps/shop/functions/work/event-sources/reset');
+    assert.equal(again.body.code, 'ERR_EVENT_SOURCE_NOT_FOUND');
     const bad = await harness.api('POST', '/apps/shop/functions/work/event-sources', { source: 'queue:extra?batch=0' });
     assert.equal(bad.body.code, 'ERR_EVENT_SOURCE_INVALID');
     await shop.sqs.send(new CreateQueueCommand({ QueueName: 'hasty', Attributes: { VisibilityTimeout: '1' } }));

@@ -67,4 +67,12 @@ export function registerEventSources(program: Command, run: Run): void {
       .description('remove every source of a function, its routes too; makes a new release')
       .argument('<function>', 'the function name from the Procfile'),
   ).action((fn: string, flags: AppFlags) => run(() => change(flags, (app) => connect().eventSources.clear(app, fn), 'cleared its sources', fn)));
+  withApp(
+    program
+      .command('event-sources:reset')
+      .description('drop the sources set with event-sources:*, back to the events in laambda.json; makes a new release')
+      .argument('<function>', 'the function name from the Procfile'),
+  ).action((fn: string, flags: AppFlags) =>
+    run(() => change(flags, (app) => connect().eventSources.reset(app, fn), 'back to the events in laambda.json', fn)),
+  );
 }

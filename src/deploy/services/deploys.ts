@@ -109,6 +109,14 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
         { strictInit: true },
       );
       const version = runnable.release.version;
+      for (const [fn, settings] of Object.entries(runnable.release.overrides)) {
+        if (settings.events === undefined) continue;
+        emit({
+          type: 'log',
+          step: 'release',
+          message: `       ${fn}: its sources set with event-sources:* replace the events in laambda.json (\`laambda event-sources:reset ${fn}\` goes back to them)`,
+        });
+      }
       emit({ type: 'step', step: 'release', message: `-----> Traffic switched to v${version}, ${Math.round(clock.monotonic() - started)} ms after the upload began` });
       await storage.builds.finish(build.id, { status: 'succeeded', artifact: built.artifact.digest, release: version, error: null, output: output.join('\n'), finishedAt: clock.now() });
       events.push({ type: 'result', ok: true, build: build.id, release: context.releaseView(runnable.release, version) });

@@ -26,6 +26,14 @@ function findFunction(runnable: RunnableRelease & { definition: NonNullable<Runn
   return fn;
 }
 
+/** The overrides with one function's events set, or removed (undefined). */
+function withEvents(overrides: Release['overrides'], fn: string, events: EventSource[] | undefined): Release['overrides'] {
+  const { events: _old, ...rest } = overrides[fn] ?? {};
+  const settings = events === undefined ? rest : { ...rest, events };
+  const others = Object.fromEntries(Object.entries(overrides).filter(([name]) => name !== fn));
+  return Object.keys(settings).length === 0 ? others : { ...others, [fn]: settings };
+}
+
 export function sourceServices(context: ServiceContext): PlatformServices['eventSources'] {
   const { live } = context.deps;
 
@@ -46,7 +54,7 @@ export function sourceServices(context: ServiceContext): PlatformServices['event
     appName: string,
     fnName: string,
     describe: string,
-    next: (current: EventSource[]) => EventSource[],
+    next: (current: EventSource[]) => EventSource[] | undefined,
   ) {
     const app = await context.app(principal, appName);
     const fn = findFunction(liveOrFail(live.get(app.id), app.name), fnName);
@@ -61,7 +69,7 @@ export function sourceServices(context: ServiceContext): PlatformServices['event
         buildId: latest.buildId,
         definition: latest.definition,
         config: latest.config,
-        overrides: { ...latest.overrides, [fnName]: { ...latest.overrides[fnName], events: next(current) } },
+        overrides: withEvents(latest.overrides, fnName, next(current)),
       };
     });
     const updated = liveOrFail(runnable, app.name).definition.functions.find((f) => f.name === fnName) ?? fn;
@@ -116,6 +124,14 @@ export function sourceServices(context: ServiceContext): PlatformServices['event
 
     clear(principal, appName, fnName) {
       return change(principal, appName, fnName, `Clear the event sources of ${fnName}`, () => []);
+    },
+
+    async reset(principal, appName, fnName) {
+      const app = await context.app(principal, appName);
+      if (live.get(app.id)?.release.overrides[fnName]?.events === undefined) {
+        throw new LaambdaError('ERR_EVENT_SOURCE_NOT_FOUND', `${fnName} has no sources set with event-sources:*; it already runs with its laambda.json events`);
+      }
+      return change(principal, appName, fnName, `Reset the event sources of ${fnName} to laambda.json`, () => undefined);
     },
   };
 }

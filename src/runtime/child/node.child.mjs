@@ -354,8 +354,8 @@ function postError(requestId, body) {
 
 /** A crash outside the handler's promise ends the environment, as on AWS. */
 function installCrashHandlers() {
-  /** @param {{ errorType: string, errorMessage: string, trace: string[] }} body @param {number} code */
   let crashing = false;
+  /** @param {{ errorType: string, errorMessage: string, trace: string[] }} body @param {number} code */
   const crash = async (body, code) => {
     // A crash while crashing (stderr gone with the platform: EPIPE) ends the process at once,
     // instead of looping through the handler against a runtime API that is not there.
