@@ -7,9 +7,18 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseLine } from '../../examples/elb-logs-processor/parse.mjs';
 import { elbLines, STORY_LINES, writeElbLog } from './generator.ts';
 import { startReceiver } from './receiver.ts';
+
+// The example is plain JavaScript for users to copy; it is loaded here without type-checking it.
+const parserUrl = new URL('../../examples/elb-logs-processor/parse.mjs', import.meta.url).href;
+interface ElbEntry {
+  request_method: string;
+  elb_status_code: number | null;
+  user_agent: string | null;
+  backend_ip: string | null;
+}
+const { parseLine } = (await import(parserUrl)) as { parseLine(line: string): ElbEntry };
 
 describe('elb log generator', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'laambda-elb-gen-'));
