@@ -25,7 +25,7 @@ import { describeRoutes } from './dev/state.ts';
 import { watchApp } from './dev/watch.ts';
 import { createGateway, type GatewayAccess } from './events/http/gateway.ts';
 import { createLogger } from './observe/logger.ts';
-import { createEngine, type Engine, type LogSink, resolvePython } from './runtime/index.ts';
+import { createEngine, type Engine, type EngineOptions, type LogSink, resolvePython } from './runtime/index.ts';
 import { LaambdaError } from './core/errors.ts';
 
 export interface LocalEngineOptions {
@@ -36,17 +36,24 @@ export interface LocalEngineOptions {
   hostEnv: NodeJS.ProcessEnv;
 }
 
-/** The runtime engine as local commands (`invoke`, `dev`) use it. */
-export function createLocalEngine(options: LocalEngineOptions): Promise<Engine> {
-  const { config } = options;
-  return createEngine({
-    dataDir: path.resolve(options.baseDir, config.dataDir),
+/** The engine settings every command takes from the config; callers add what is theirs. */
+function engineSettings(config: Config, dataDir: string, hostEnv: NodeJS.ProcessEnv): EngineOptions {
+  return {
+    dataDir,
     region: config.region,
     ...(config.python === undefined ? {} : { python: config.python }),
     memoryEnforcement: config.memoryEnforcement,
     idleTimeoutMs: config.idleTimeout * 1000,
     defaultConcurrency: config.concurrency,
-    hostEnv: options.hostEnv,
+    hostEnv,
+  };
+}
+
+/** The runtime engine as local commands (`invoke`, `dev`) use it. */
+export function createLocalEngine(options: LocalEngineOptions): Promise<Engine> {
+  const { config } = options;
+  return createEngine({
+    ...engineSettings(config, path.resolve(options.baseDir, config.dataDir), options.hostEnv),
     logger: createLogger({ level: config.logLevel }),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });
@@ -98,13 +105,7 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     const awsListener = await listen((req, res) => handlers.aws(req, res), options.host, options.awsPort);
     closers.push(() => awsListener.close());
     const engine = await createEngine({
-      dataDir,
-      region: config.region,
-      ...(config.python === undefined ? {} : { python: config.python }),
-      memoryEnforcement: config.memoryEnforcement,
-      idleTimeoutMs: config.idleTimeout * 1000,
-      defaultConcurrency: config.concurrency,
-      hostEnv: options.hostEnv,
+      ...engineSettings(config, dataDir, options.hostEnv),
       logger,
       onLog: options.onLog,
       platformEnvironment: { AWS_ENDPOINT_URL: awsListener.url },
@@ -297,14 +298,8 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
     const urls = { control: controlListener.url, gateway: gatewayListener.url, aws: awsListener.url };
 
     const engine = await createEngine({
-      dataDir,
-      region: config.region,
+      ...engineSettings(config, dataDir, options.hostEnv),
       accountId: config.accountId,
-      ...(config.python === undefined ? {} : { python: config.python }),
-      memoryEnforcement: config.memoryEnforcement,
-      idleTimeoutMs: config.idleTimeout * 1000,
-      defaultConcurrency: config.concurrency,
-      hostEnv: options.hostEnv,
       logger,
       onLog: options.onLog ?? ((record) => logger.info({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line)),
     });
