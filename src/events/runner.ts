@@ -92,7 +92,7 @@ export class EventSources {
         await buckets.headBucket(caller, route.source.bucket).catch(async (error: unknown) => {
           if (!isLaambdaError(error) || error.code !== 'ERR_BUCKET_NOT_FOUND') throw error;
           await buckets.createBucket(caller, route.source.bucket);
-          logger.info({ app: app.appName, bucket: route.source.bucket }, 'bucket created for a declared source');
+          logger.debug({ app: app.appName, bucket: route.source.bucket }, 'bucket created for a declared source');
         });
       });
     }
@@ -154,7 +154,7 @@ export class EventSources {
       await queues.getQueue(app.appId, name).catch(async (error: unknown) => {
         if (!isLaambdaError(error) || error.code !== 'ERR_QUEUE_NOT_FOUND') throw error;
         await queues.createQueue(app.appId, name, visibilityTimeoutS === undefined ? {} : { visibilityTimeoutS });
-        logger.info({ app: app.appName, queue: name }, 'queue created for a declared source');
+        logger.debug({ app: app.appName, queue: name }, 'queue created for a declared source');
       });
     });
   }
