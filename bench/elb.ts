@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { STORY_LINES, writeElbLog } from './elb/generator.ts';
-import { startBenchPlatform } from './elb/platform.ts';
+import { benchStep, startBenchPlatform } from './elb/platform.ts';
 import { startReceiver } from './elb/receiver.ts';
 import { type Summary, summarize } from './stats.ts';
 
@@ -46,19 +46,6 @@ export interface ElbBenchOptions {
   progress(step: string): void;
 }
 
-/** Says which step failed: the S3 endpoint, notifications and deploys are separate parts. */
-async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const message = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
-    if (status !== undefined) {
-      throw new Error(`elb bench, ${name}: the AWS endpoint answered HTTP ${status} (${message})`, { cause: error });
-    }
-    throw new Error(`elb bench, ${name}: ${message}`, { cause: error });
-  }
-}
 
 function summaryOf(line: string): Record<string, unknown> | null {
   const start = line.indexOf('{"objects"');
@@ -91,7 +78,7 @@ export async function runElbBench(options: ElbBenchOptions): Promise<ElbBenchRes
     const written = await writeElbLog(file, lines);
     const generateMs = Math.round(performance.now() - generateStarted);
 
-    const key = await step('creating the app', () =>
+    const key = await benchStep('elb bench', 'creating the app', () =>
       platform.createApp('elb', { LOGSTASH_HOST: '127.0.0.1', LOGSTASH_PORT: String(receiver.port), LOGSTASH_POOL: String(pool) }),
     );
     const s3 = new S3Client({
@@ -100,9 +87,9 @@ export async function runElbBench(options: ElbBenchOptions): Promise<ElbBenchRes
       credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
       forcePathStyle: true,
     });
-    await step('CreateBucket on the S3 endpoint', () => s3.send(new CreateBucketCommand({ Bucket: BUCKET })));
+    await benchStep('elb bench', 'CreateBucket on the S3 endpoint', () => s3.send(new CreateBucketCommand({ Bucket: BUCKET })));
     options.progress('elb: deploying examples/elb-logs-processor (npm ci on the first build)');
-    const deploy = await step('deploying examples/elb-logs-processor', () => platform.deploy('elb', EXAMPLE));
+    const deploy = await benchStep('elb bench', 'deploying examples/elb-logs-processor', () => platform.deploy('elb', EXAMPLE));
 
     const runs: ElbRun[] = [];
     for (let n = 1; n <= options.repeats; n += 1) {
@@ -111,11 +98,11 @@ export async function runElbBench(options: ElbBenchOptions): Promise<ElbBenchRes
       receiver.reset();
       const summariesBefore = summaries.length;
       const started = performance.now();
-      await step(`uploading ${objectKey}`, () =>
+      await benchStep('elb bench', `uploading ${objectKey}`, () =>
         new Upload({ client: s3, params: { Bucket: BUCKET, Key: objectKey, Body: createReadStream(file) } }).done(),
       );
       const uploadMs = performance.now() - started;
-      const counts = await step(`waiting for ${lines} lines at the listener (bucket notification → function)`, async () => {
+      const counts = await benchStep('elb bench', `waiting for ${lines} lines at the listener (bucket notification → function)`, async () => {
         try {
           return await receiver.waitFor(lines, WAIT_MS);
         } catch (error) {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startBenchPlatform } from './elb/platform.ts';
+import { benchStep, startBenchPlatform } from './elb/platform.ts';
 import { startReceiver } from './elb/receiver.ts';
 import { startSqsSenders } from './elb/sqs-senders.ts';
 import { round } from './stats.ts';
@@ -40,18 +40,6 @@ export interface QueueBenchResult {
   rounds: QueueRound[];
 }
 
-async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const message = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
-    if (status !== undefined) {
-      throw new Error(`queue bench, ${name}: the AWS endpoint answered HTTP ${status} (${message})`, { cause: error });
-    }
-    throw new Error(`queue bench, ${name}: ${message}`, { cause: error });
-  }
-}
 
 export async function runQueueBench(options: { rounds: number; messages: number; progress(step: string): void }): Promise<QueueBenchResult> {
   const total = options.rounds * options.messages;
@@ -83,17 +71,17 @@ export async function runQueueBench(options: { rounds: number; messages: number;
   const platform = await startBenchPlatform(root);
   const closers: Array<() => Promise<void>> = [];
   try {
-    const key = await step('creating the app', () => platform.createApp('queue', { COUNTER_HOST: '127.0.0.1', COUNTER_PORT: String(receiver.port) }));
+    const key = await benchStep('queue bench', 'creating the app', () => platform.createApp('queue', { COUNTER_HOST: '127.0.0.1', COUNTER_PORT: String(receiver.port) }));
     const sqs = new SQSClient({
       endpoint: key.endpoint,
       region: key.region,
       credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
     });
     // 6 × the worker's 10 s timeout, as AWS requires of a queue mapped to a function.
-    const queue = await step('CreateQueue on the SQS endpoint', () => sqs.send(new CreateQueueCommand({ QueueName: 'jobs', Attributes: { VisibilityTimeout: '60' } })));
+    const queue = await benchStep('queue bench', 'CreateQueue on the SQS endpoint', () => sqs.send(new CreateQueueCommand({ QueueName: 'jobs', Attributes: { VisibilityTimeout: '60' } })));
     const queueUrl = queue.QueueUrl ?? '';
     options.progress('queue: deploying bench/fixtures/queue-worker');
-    const deploy = await step('deploying bench/fixtures/queue-worker', () => platform.deploy('queue', WORKER));
+    const deploy = await benchStep('queue bench', 'deploying bench/fixtures/queue-worker', () => platform.deploy('queue', WORKER));
     const senders = await startSqsSenders({
       endpoint: key.endpoint,
       region: key.region,
@@ -134,10 +122,10 @@ export async function runQueueBench(options: { rounds: number; messages: number;
       });
       processed.catch(() => {});
       const started = performance.now();
-      await step('sending messages', () => senders.send({ first, count: options.messages }));
+      await benchStep('queue bench', 'sending messages', () => senders.send({ first, count: options.messages }));
       const sendMs = performance.now() - started;
-      const processedAt = await step('waiting for the function to report every message', () => processed);
-      const drainedAt = await step('waiting for the queue to be empty', async () => {
+      const processedAt = await benchStep('queue bench', 'waiting for the function to report every message', () => processed);
+      const drainedAt = await benchStep('queue bench', 'waiting for the queue to be empty', async () => {
         const deadline = performance.now() + WAIT_MS;
         for (;;) {
           const left = await backlog();

@@ -96,3 +96,17 @@ export async function startBenchPlatform(root: string): Promise<BenchPlatform> {
     close: () => server.close(),
   };
 }
+
+/** Runs one step of a bench, saying which failed: the S3 endpoint, notifications and deploys are separate parts. */
+export async function benchStep<T>(bench: string, name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const message = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
+    if (status !== undefined) {
+      throw new Error(`${bench}, ${name}: the AWS endpoint answered HTTP ${status} (${message})`, { cause: error });
+    }
+    throw new Error(`${bench}, ${name}: ${message}`, { cause: error });
+  }
+}
