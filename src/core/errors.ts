@@ -299,6 +299,31 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'Use rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year) in UTC, with ? in one of the day fields.',
   },
+  ERR_LOGS_QUERY_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Write --since as a duration like 30s, 15m, 1h or 2d (or an ISO time), and --grep as plain text.',
+  },
+  ERR_DRAIN_URL_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Give a drain URL like tcp://host:5000, syslog+tcp://host:514 or https://host/path.',
+  },
+  ERR_DRAIN_NOT_FOUND: {
+    status: 404,
+    kind: 'user',
+    fix: "List the app's drains with `laambda drains` and name one of their URLs exactly.",
+  },
+  ERR_METRICS_QUERY_INVALID: {
+    status: 400,
+    kind: 'user',
+    fix: 'Write --since as a duration like 15m, 1h or 1d; metrics are kept per minute.',
+  },
+  ERR_METRICS_FORBIDDEN: {
+    status: 403,
+    kind: 'user',
+    fix: 'Send an admin token as `Authorization: Bearer TOKEN` to /metrics, or start the server with metrics.public set to true.',
+  },
   ERR_PLATFORM_INTERNAL: {
     status: 500,
     kind: 'system',

@@ -185,6 +185,9 @@ export interface BlobStore {
 
 import type { BucketStore } from './buckets.ts';
 import type { QueueStore } from './queues.ts';
+import type { DrainStore } from './drains.ts';
+import type { LogStore } from './logs.ts';
+import type { MetricStore } from './metrics.ts';
 import type { ScheduleStore } from './schedules.ts';
 
 /** Everything the platform keeps, behind ports. */
@@ -198,6 +201,9 @@ export interface PlatformStorage {
   queues: QueueStore;
   buckets: BucketStore;
   schedules: ScheduleStore;
+  logs: LogStore;
+  drains: DrainStore;
+  metrics: MetricStore;
   blobs: BlobStore;
   close(): Promise<void>;
 }

@@ -19,6 +19,9 @@ import { SqliteTokenStore } from './sqlite/tokens.ts';
 import { SqliteBucketStore } from './sqlite/buckets.ts';
 import { SqliteQueueStore } from './sqlite/queues.ts';
 import { SqliteScheduleStore } from './sqlite/schedules.ts';
+import { SqliteDrainStore } from './sqlite/drains.ts';
+import { SqliteLogStore } from './sqlite/logs.ts';
+import { SqliteMetricStore } from './sqlite/metrics.ts';
 
 export { FsBlobStore } from './blobs/fs.ts';
 export type { SqliteAccessKeyStore } from './sqlite/access-keys.ts';
@@ -75,6 +78,9 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     queues: new SqliteQueueStore(db),
     buckets: new SqliteBucketStore(db),
     schedules: new SqliteScheduleStore(db),
+    logs: new SqliteLogStore(db, database),
+    drains: new SqliteDrainStore(db),
+    metrics: new SqliteMetricStore(db),
     blobs: new FsBlobStore(path.join(dataDir, 'blobs')),
     close,
   };

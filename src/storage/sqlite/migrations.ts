@@ -6,6 +6,9 @@ import type { Kysely } from 'kysely';
 import { LaambdaError } from '../../core/errors.ts';
 import { bucketsMigration } from './buckets.ts';
 import { queuesMigration } from './queues.ts';
+import { drainsMigration } from './drains.ts';
+import { logsMigration } from './logs.ts';
+import { metricsMigration } from './metrics.ts';
 import { schedulesMigration } from './schedules.ts';
 import type { Database } from './schema.ts';
 
@@ -108,7 +111,15 @@ const platformMigration: Migration = {
 };
 
 // Later migrations live beside the stores whose tables they create.
-export const MIGRATIONS: readonly Migration[] = [platformMigration, queuesMigration, bucketsMigration, schedulesMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  platformMigration,
+  queuesMigration,
+  bucketsMigration,
+  schedulesMigration,
+  logsMigration,
+  drainsMigration,
+  metricsMigration,
+];
 
 export interface MigrateOptions {
   migrations?: readonly Migration[];

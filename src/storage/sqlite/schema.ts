@@ -75,9 +75,12 @@ export interface MigrationsTable {
 
 import type { BucketTables } from './buckets.ts';
 import type { QueueTables } from './queues.ts';
+import type { DrainTables } from './drains.ts';
+import type { LogTables } from './logs.ts';
+import type { MetricTables } from './metrics.ts';
 import type { ScheduleTables } from './schedules.ts';
 
-export interface Database extends QueueTables, BucketTables, ScheduleTables {
+export interface Database extends QueueTables, BucketTables, ScheduleTables, LogTables, DrainTables, MetricTables {
   apps: AppsTable;
   releases: ReleasesTable;
   builds: BuildsTable;
