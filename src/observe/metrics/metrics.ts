@@ -36,7 +36,7 @@ export interface MetricsQuery {
   function?: string;
   /** Window start, ms since the epoch; rounded down to its minute. */
   since: number;
-  /** Window end (exclusive), ms since the epoch; default now. */
+  /** Window end (exclusive), ms since the epoch; default the end of the current minute. */
   until?: number;
   /** Group the series by function (default) or by function and release. */
   by?: 'function' | 'release';
@@ -199,7 +199,7 @@ export function createMetrics(options: MetricsOptions) {
     /** Per-minute points and a summary of one app's stored and pending minutes. */
     async query(query: MetricsQuery): Promise<MetricsQueryResult> {
       const since = minuteOf(query.since);
-      const until = query.until ?? clock.now();
+      const until = query.until ?? minuteOf(clock.now()) + MINUTE_MS;
       if (!Number.isFinite(query.since) || !Number.isFinite(until)) throw queryInvalid('since and until must be times');
       if (until <= since) throw queryInvalid('the window must end after it starts (is --since in the future?)');
       return serial(async () => {
