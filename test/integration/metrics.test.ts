@@ -300,5 +300,10 @@ describe('metrics', () => {
     );
 
     await assert.rejects(metrics.query({ appId, since: now + MINUTE }), { code: 'ERR_METRICS_QUERY_INVALID' });
+
+    // Past the default 7 days of retention, the next write deletes the old minutes.
+    now = T0 + 7 * 24 * 60 * MINUTE + 3 * MINUTE;
+    await metrics.flushRollups();
+    assert.deepEqual(await storage.metrics.listRollups({ appId, since: 0, until: now }), []);
   });
 });
