@@ -16,10 +16,11 @@ import { writeFixtures } from './fixtures/index.ts';
 import { runGatewayBench } from './gateway.ts';
 import { runReloadBench } from './reload.ts';
 import { formatTable, runtimeChecks } from './report.ts';
+import { logsChecks, runLogsBench } from './logs.ts';
 import { queueChecks, runQueueBench } from './queue.ts';
 import { FULL_PLAN, QUICK_PLAN, runRuntimeBench } from './runtime.ts';
 
-const BENCHES = ['runtime', 'gateway', 'reload', 'deploy', 'elb', 'queue'];
+const BENCHES = ['runtime', 'gateway', 'reload', 'deploy', 'elb', 'queue', 'logs'];
 const quick = process.argv.includes('--quick');
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = selected.filter((name) => !BENCHES.includes(name));
@@ -200,4 +201,12 @@ if (selected.length === 0 || selected.includes('queue')) {
   const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
   const result = await runQueueBench({ rounds: quick ? 1 : 3, messages: quick ? 2000 : 20_000, progress });
   writeReport('queue', { benchmark: 'queue', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, result, checks: queueChecks(result) });
+}
+if (selected.length === 0 || selected.includes('logs')) {
+  const machineInfo = { ...machine(), cpuBusyBefore: await cpuBusy() };
+  const logsPlan = quick
+    ? { lines: 100_000, invocations: 5, warmup: 2, items: 10_000, rounds: 12 }
+    : { lines: 1_000_000, invocations: 30, warmup: 5, items: 10_000, rounds: 12 };
+  const result = await runLogsBench({ ...logsPlan, progress });
+  writeReport('logs', { benchmark: 'logs', mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine: machineInfo, plan: logsPlan, result, checks: logsChecks(result) });
 }
