@@ -25,7 +25,12 @@ import { describeRoutes } from './dev/state.ts';
 import { watchApp } from './dev/watch.ts';
 import { createGateway, type GatewayAccess } from './events/http/gateway.ts';
 import { createLogger } from './observe/logger.ts';
-import { createEngine, type Engine, type EngineOptions, type LogSink, resolvePython } from './runtime/index.ts';
+import { createEngine, type Engine, type EngineOptions, type LogRecord, type LogSink, resolvePython } from './runtime/index.ts';
+import { createLogService, entryFromRecord, type LogEventFields } from './observe/logs/index.ts';
+import { createDrainManager } from './observe/drains/index.ts';
+import { DRAIN_EVENT_TYPE } from './core/drains.ts';
+import { createMetrics, createMetricsHandler } from './observe/metrics/index.ts';
+import { engineEventLogger } from './observe/platform-events.ts';
 import { LaambdaError } from './core/errors.ts';
 
 export interface LocalEngineOptions {
@@ -297,13 +302,50 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
     const [controlListener, gatewayListener, awsListener] = listeners;
     const urls = { control: controlListener.url, gateway: gatewayListener.url, aws: awsListener.url };
 
-    const engine = await createEngine({
+    // Every function line and platform event goes to the app's log (and on to its drains).
+    const logs = await createLogService({
+      store: storage.logs,
+      clock,
+      logger,
+      retention: { maxAgeMs: config.logRetentionHours * 3_600_000, maxBytesPerApp: config.logMaxMb * 1024 * 1024 },
+    });
+    closers.push(() => logs.close());
+    const nameOf = (appId: string) => live.get(appId)?.app.name ?? appId;
+    const audit = (appId: string, type: string, message: string, fields: LogEventFields = {}) => {
+      const stored = logs.event(appId, type, message, fields);
+      if (stored !== undefined) drains.deliver(stored);
+    };
+    const drains = createDrainManager({
+      store: storage.drains,
+      logger,
+      clock,
+      appName: nameOf,
+      onDropped: (appId, url, count) => audit(appId, DRAIN_EVENT_TYPE, `${count} lines for ${url} dropped: its buffer was full while the drain could not send`),
+    });
+    closers.push(() => drains.close());
+    const metrics = createMetrics({ store: storage.metrics, clock, logger, rollupRetentionMs: config.metricsRetentionDays * 86_400_000 });
+    closers.push(() => metrics.close());
+    const printLine = options.onLog ?? ((record: LogRecord) => logger.info({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line));
+    const rawEngine = await createEngine({
       ...engineSettings(config, dataDir, options.hostEnv),
       accountId: config.accountId,
-      logger,
-      onLog: options.onLog ?? ((record) => logger.info({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line)),
+      logger: engineEventLogger(logger, (event) => {
+        const owner = live.functionOf(event.lambdaName);
+        if (owner !== undefined) audit(owner.app.id, event.type, event.message, { function: owner.fn, ...(event.requestId === undefined ? {} : { requestId: event.requestId }) });
+      }),
+      onLog: (record) => {
+        printLine(record);
+        const owner = live.functionOf(record.functionName);
+        if (owner === undefined) return;
+        const stored = logs.write(entryFromRecord(record, { appId: owner.app.id, function: owner.fn, release: /^\d+$/.test(record.version) ? Number(record.version) : null }));
+        if (stored !== undefined) drains.deliver(stored);
+      },
     });
-    closers.push(() => engine.close());
+    closers.push(() => rawEngine.close());
+    const engine = metrics.instrument(rawEngine, (spec) => {
+      const owner = live.functionOf(spec.name);
+      return owner === undefined ? undefined : { app: owner.app.name, appId: owner.app.id, function: owner.fn, release: spec.version ?? '$LATEST' };
+    });
     // Each app's functions sign with the app's own derived key (never stored, never listed).
     const functionKeys = new Map<string, { appId: string; secretAccessKey: string }>();
     let plane: EventPlane | undefined;
@@ -324,6 +366,7 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
         // Sources follow the live release, one change at a time per app.
         const previous = applying.get(appId) ?? Promise.resolve();
         const next = previous.then(async () => {
+          if (runnable === undefined) await drains.forgetApp(appId);
           if (plane === undefined) return;
           if (runnable?.definition === undefined) await plane.sources.remove(appId);
           else await plane.sources.apply(sourceApp(appId, runnable.app.name, liveFunctions(runnable)));
@@ -378,6 +421,8 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
         defaultConcurrency: config.concurrency,
         urls: () => urls,
         sourceStatus: (appId, fn, source) => events.sources.status(appId, fn, source),
+        observe: { logs, drains, metrics },
+        audit: (appId, type, message) => audit(appId, type, message),
         events: { queues: events.queues, buckets: events.buckets, scheduler: events.scheduler, queueUrl: events.queueUrl },
       },
       {
@@ -391,6 +436,32 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
     );
     await platform.restore();
     await Promise.all(applying.values());
+    await drains.start();
+    metrics.registerEnvironments(() => rawEngine.pids().length);
+    metrics.registerQueueMapping(async () => {
+      const gauges = [];
+      for (const runnable of live.all()) {
+        for (const mapping of events.mappings.status(runnable.app.id)) {
+          const stats = await events.queues.stats(runnable.app.id, mapping.queue).catch(() => undefined);
+          if (stats !== undefined) {
+            gauges.push({ app: runnable.app.name, function: mapping.functionName, queue: mapping.queue, lag: stats.visible, ageOfOldestMessageS: stats.ageOfOldestMessageS });
+          }
+        }
+      }
+      return gauges;
+    });
+    metrics.registerAsync(async () => {
+      const pending = await storage.invocations.pending(100_000);
+      const now = clock.now();
+      const byApp = new Map<string, { app: string; depth: number; retrying: number }>();
+      for (const invocation of pending) {
+        const gauge = byApp.get(invocation.appId) ?? { app: nameOf(invocation.appId), depth: 0, retrying: 0 };
+        gauge.depth += 1;
+        if (invocation.attempts > 0 && invocation.nextAttemptAt > now) gauge.retrying += 1;
+        byApp.set(invocation.appId, gauge);
+      }
+      return [...byApp.values()];
+    });
     const adminToken = await platform.ensureAdminToken(config.adminToken);
 
     const git = createGitHandler({
@@ -405,7 +476,17 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
         return 'ok';
       },
     });
-    const control = createControlApi({ services: platform.services, version: VERSION, logger, extra: [git] });
+    const metricsEndpoint = createMetricsHandler({
+      metrics,
+      public: config.metricsPublic,
+      async authorize(req) {
+        const header = req.headers.authorization ?? '';
+        const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
+        const principal = token === undefined ? undefined : await platform.services.authenticate(token);
+        return principal?.admin === true;
+      },
+    });
+    const control = createControlApi({ services: platform.services, version: VERSION, logger, extra: [git, metricsEndpoint] });
 
     const gateways = new Map<string, { release: RunnableRelease; handler: (req: IncomingMessage, res: ServerResponse) => void }>();
     const gatewayOf = (runnable: RunnableRelease) => {

@@ -76,6 +76,9 @@ function stubServices(stub: Stub): PlatformServices {
     buckets: { list: unused, create: unused, remove: unused },
     objects: { list: unused, put: unused, get: unused },
     schedules: { list: unused },
+    logs: { query: unused, tail: unused },
+    drains: { list: unused, add: unused, remove: unused },
+    metrics: { query: unused },
     deploys: {
       start: async (principal, name, request) => {
         if (name !== 'shop') throw notFound(name);

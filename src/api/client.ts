@@ -7,7 +7,11 @@ import type {
   AppView,
   BucketView,
   BuildView,
+  DrainView,
   EventSourceView,
+  LogEntryView,
+  LogFilter,
+  MetricsView,
   ObjectView,
   QueueSettings,
   QueueView,
@@ -31,6 +35,13 @@ export type ApiBucket = Iso<BucketView, 'createdAt'>;
 export type ApiObject = Iso<ObjectView, 'lastModified'>;
 export type ApiSchedule = Iso<ScheduleView, 'nextFireAt' | 'lastFiredAt'>;
 export type ApiEventSource = EventSourceView;
+export type ApiLogEntry = Iso<LogEntryView, 'time'>;
+export type ApiDrain = DrainView;
+export type ApiMetrics = Omit<MetricsView, 'since' | 'until' | 'minutes'> & {
+  since: string;
+  until: string;
+  minutes: Array<Iso<MetricsView['minutes'][number], 'minute'>>;
+};
 export type ApiReleaseInfo = Iso<ReleaseInfoView, 'createdAt'>;
 export type ApiBuild = Iso<BuildView, 'startedAt' | 'finishedAt'>;
 export type ApiToken = Iso<TokenView, 'createdAt' | 'lastUsedAt'>;
@@ -154,11 +165,15 @@ export function createApiClient(options: ApiClientOptions) {
   const doFetch = options.fetch ?? fetch;
   const path = (...segments: string[]) => segments.map(encodeURIComponent).join('/');
 
-  async function send(method: string, route: string, init: { query?: Query; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<Response> {
+  async function send(
+    method: string,
+    route: string,
+    init: { query?: Query; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const url = new URL(`${base}/api/v1/${route}`);
     for (const [key, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json', ...init.headers };
-    const request: RequestInit = { method, headers };
+    const request: RequestInit = { method, headers, ...(init.signal === undefined ? {} : { signal: init.signal }) };
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       request.body = JSON.stringify(init.json);
@@ -206,6 +221,34 @@ export function createApiClient(options: ApiClientOptions) {
       throw unreachable(base, `the connection broke during the build (${networkDetail(error)}); \`laambda builds\` shows how it ended`, error);
     }
     if (!sawResult) throw unreachable(base, 'the deploy stream ended without a result; `laambda builds` shows how the build ended');
+  }
+
+  /** Server-sent `log` events of a tail, parsed, until the server or `signal` ends it. */
+  async function* tail(app: string, filter: LogFilter, signal?: AbortSignal): AsyncGenerator<ApiLogEntry> {
+    const response = await send('GET', `apps/${path(app)}/logs`, {
+      query: { ...filter, tail: 'true' },
+      headers: { accept: 'text/event-stream' },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (response.body === null) throw unreachable(base, 'the log tail has no body');
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of response.body) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let end = buffered.indexOf('\n\n');
+        while (end >= 0) {
+          const event = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const data = event.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+          if (data !== '') yield JSON.parse(data) as ApiLogEntry;
+          end = buffered.indexOf('\n\n');
+        }
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw unreachable(base, `the log tail broke off (${networkDetail(error)})`, error);
+    }
   }
 
   return {
@@ -264,6 +307,18 @@ export function createApiClient(options: ApiClientOptions) {
     },
     schedules: {
       list: (app: string) => call<ApiSchedule[]>('GET', `apps/${path(app)}/schedules`),
+    },
+    logs: {
+      query: (app: string, filter: LogFilter = {}) => call<ApiLogEntry[]>('GET', `apps/${path(app)}/logs`, { query: { ...filter } }),
+      tail,
+    },
+    drains: {
+      list: (app: string) => call<ApiDrain[]>('GET', `apps/${path(app)}/drains`),
+      add: (app: string, url: string) => call<ApiDrain>('POST', `apps/${path(app)}/drains`, { json: { url } }),
+      remove: (app: string, url: string) => call<void>('DELETE', `apps/${path(app)}/drains`, { query: { url } }),
+    },
+    metrics: {
+      query: (app: string, options: { function?: string; since?: string } = {}) => call<ApiMetrics>('GET', `apps/${path(app)}/metrics`, { query: options }),
     },
     /** Uploads an archive and yields the build's events as they arrive, ending with a `result`. */
     deploy,

@@ -14,6 +14,7 @@ import { keyRoutes } from './keys.ts';
 import { metaRoutes } from './meta.ts';
 import { buildOpenApiDocument, openApiRoute } from './openapi.ts';
 import { releaseRoutes } from './releases.ts';
+import { observeRoutes } from './observe.ts';
 import { resourceRoutes } from './resources.ts';
 import { sourceRoutes } from './sources.ts';
 import { readRequestParts } from './request.ts';
@@ -46,6 +47,7 @@ export const API_ROUTES: readonly Route[] = [
   ...appRoutes,
   ...sourceRoutes,
   ...resourceRoutes,
+  ...observeRoutes,
   ...deployRoutes,
   ...releaseRoutes,
   ...configRoutes,

@@ -146,6 +146,53 @@ export const ScheduleInfo = component(
   'A schedule of the live release.',
 );
 
+export const LogEntry = component(
+  z.object({
+    id: z.int(),
+    time: z.string(),
+    function: z.string().nullable(),
+    release: z.int().nullable(),
+    requestId: z.string().nullable(),
+    stream: z.string().describe('stdout, stderr, platform (START/END/REPORT) or event (platform events)'),
+    type: z.string().nullable().describe('The kind of platform event: deploy, build, config, release, throttle, drain, …'),
+    line: z.string(),
+  }),
+  'LogEntry',
+  'One log line.',
+);
+
+export const DrainInfo = component(
+  z.object({ url: z.string(), state: z.string(), sent: z.int(), buffered: z.int(), dropped: z.int(), lastError: z.string().nullable() }),
+  'Drain',
+  'A log drain with what it has sent, holds and dropped.',
+);
+
+const FunctionMetrics = z.object({
+  function: z.string(),
+  invocations: z.int(),
+  errors: z.int(),
+  throttles: z.int(),
+  timeouts: z.int(),
+  coldStarts: z.int(),
+  p50Ms: z.number().nullable(),
+  p90Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  billedMs: z.number(),
+  maxMemoryMB: z.number().nullable(),
+  maxConcurrency: z.number().nullable(),
+});
+
+export const MetricsInfo = component(
+  z.object({
+    since: z.string(),
+    until: z.string(),
+    functions: z.array(FunctionMetrics),
+    minutes: z.array(z.object({ minute: z.string(), function: z.string(), invocations: z.int(), errors: z.int(), p99Ms: z.number().nullable() })),
+  }),
+  'Metrics',
+  'Per-function metrics over a window, and per minute.',
+);
+
 export const ReleaseInfo = component(
   Release.extend({
     configKeys: z.array(z.string()),

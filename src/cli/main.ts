@@ -8,6 +8,7 @@ import { registerEventsGenerate } from './commands/events-generate.ts';
 import { registerFunctions } from './commands/functions.ts';
 import { registerEventSources } from './commands/sources.ts';
 import { registerResources } from './commands/resources.ts';
+import { registerObserve } from './commands/observe.ts';
 import { registerGit } from './commands/git.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -42,6 +43,7 @@ export function createProgram(): Command {
   registerFunctions(program, run);
   registerEventSources(program, run);
   registerResources(program, run);
+  registerObserve(program, run);
   registerDeploy(program, run);
   registerReleases(program, run);
   registerConfig(program, run);

@@ -90,6 +90,36 @@ export const OPTIONS = {
     help: 'server: 32-byte key (64 hex) encrypting config at rest; default: DATA_DIR/master.key, generated',
     secret: true,
   }),
+  metricsPublic: option({
+    schema: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { error: 'true or false' })
+      .transform((value) => value === true || value === 'true' || value === '1'),
+    default: false,
+    env: 'LAAMBDA_METRICS_PUBLIC',
+    flag: '--metrics-public <true|false>',
+    help: 'server: serve /metrics without a token (default: an admin token is required)',
+  }),
+  logRetentionHours: option({
+    schema: z.coerce.number().int().min(1).max(24 * 366),
+    default: 168,
+    env: 'LAAMBDA_LOG_RETENTION_HOURS',
+    flag: '--log-retention-hours <hours>',
+    help: 'server: hours log lines are kept (default 7 days)',
+  }),
+  logMaxMb: option({
+    schema: z.coerce.number().int().min(1).max(1_000_000),
+    default: 64,
+    env: 'LAAMBDA_LOG_MAX_MB',
+    flag: '--log-max-mb <mb>',
+    help: "server: most megabytes of log lines kept per app; the oldest go first",
+  }),
+  metricsRetentionDays: option({
+    schema: z.coerce.number().int().min(1).max(3660),
+    default: 7,
+    env: 'LAAMBDA_METRICS_RETENTION_DAYS',
+    flag: '--metrics-retention-days <days>',
+    help: 'server: days the per-minute metric rollups are kept',
+  }),
   adminToken: option({
     schema: z.string().min(16).optional(),
     default: undefined,

@@ -105,6 +105,70 @@ export interface ScheduleView {
   lastFiredAt: number | null;
 }
 
+/** One stored log line: a function's output or a platform event. */
+export interface LogEntryView {
+  id: number;
+  time: number;
+  /** Procfile name; null for app-level events. */
+  function: string | null;
+  release: number | null;
+  requestId: string | null;
+  /** `stdout`, `stderr`, `platform` (START/END/REPORT) or `event` (deploys, config, throttles…). */
+  stream: string;
+  /** The kind of platform event (`deploy`, `config`, `throttle`, …); null for function output. */
+  type: string | null;
+  line: string;
+}
+
+export interface LogFilter {
+  function?: string;
+  requestId?: string;
+  /** `30s`, `15m`, `1h`, `2d` or an ISO time. */
+  since?: string;
+  grep?: string;
+  /** The newest N lines of the history (oldest first); default 100. */
+  lines?: number;
+}
+
+export interface DrainView {
+  url: string;
+  state: string;
+  sent: number;
+  buffered: number;
+  dropped: number;
+  lastError: string | null;
+}
+
+export interface FunctionMetricsView {
+  function: string;
+  invocations: number;
+  errors: number;
+  throttles: number;
+  timeouts: number;
+  coldStarts: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+  billedMs: number;
+  maxMemoryMB: number | null;
+  maxConcurrency: number | null;
+}
+
+export interface MinuteMetricsView {
+  minute: number;
+  function: string;
+  invocations: number;
+  errors: number;
+  p99Ms: number | null;
+}
+
+export interface MetricsView {
+  since: number;
+  until: number;
+  functions: FunctionMetricsView[];
+  minutes: MinuteMetricsView[];
+}
+
 export interface ReleaseView {
   version: number;
   kind: ReleaseKind;
@@ -215,6 +279,20 @@ export interface PlatformServices {
   };
   schedules: {
     list(principal: Principal, app: string): Promise<ScheduleView[]>;
+  };
+  logs: {
+    /** The stored history, oldest first. */
+    query(principal: Principal, app: string, filter: LogFilter): Promise<LogEntryView[]>;
+    /** Live lines as they are written, until the returned function is called. */
+    tail(principal: Principal, app: string, filter: LogFilter, onEntry: (entry: LogEntryView) => void): Promise<() => void>;
+  };
+  drains: {
+    list(principal: Principal, app: string): Promise<DrainView[]>;
+    add(principal: Principal, app: string, url: string): Promise<DrainView>;
+    remove(principal: Principal, app: string, url: string): Promise<void>;
+  };
+  metrics: {
+    query(principal: Principal, app: string, options: { function?: string; since?: string }): Promise<MetricsView>;
   };
   deploys: {
     /**

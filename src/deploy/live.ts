@@ -94,10 +94,22 @@ export class LiveApps {
   readonly #pinned = new Map<string, RunnableRelease>();
   readonly #unpacking = new Map<string, Promise<string>>();
   readonly #names = new Map<string, string>();
+  /** Lambda name (`APP-FN`) → app and Procfile name, for every release prepared. */
+  readonly #lambdaNames = new Map<string, { app: App; fn: string }>();
   readonly #domains = new Map<string, string>();
 
   constructor(options: LiveAppsOptions) {
     this.#options = options;
+  }
+
+  /** The app and Procfile name behind a Lambda name (`APP-FN`), as engine log records carry it. */
+  functionOf(lambdaName: string): { app: App; fn: string } | undefined {
+    return this.#lambdaNames.get(lambdaName);
+  }
+
+  /** Every app's live release. */
+  all(): RunnableRelease[] {
+    return [...this.#live.values()];
   }
 
   /** The live release of an app, if it has one. */
@@ -123,7 +135,9 @@ export class LiveApps {
     const functions = new Map<string, LiveFunction>();
     const aws = this.#options.awsAccess?.(app);
     for (const fn of definition.functions) {
-      functions.set(fn.name, { definition: fn, spec: specOf(app, release, fn, codeDir, config, aws) });
+      const spec = specOf(app, release, fn, codeDir, config, aws);
+      functions.set(fn.name, { definition: fn, spec });
+      this.#lambdaNames.set(spec.name, { app, fn: fn.name });
     }
     const runnable: RunnableRelease = { app, release, definition, functions, routes: undefined, config };
     runnable.routes = buildRoutes(definition, {
@@ -167,6 +181,7 @@ export class LiveApps {
       if (live.app.domain !== null) this.#domains.delete(live.app.domain);
     }
     for (const key of [...this.#pinned.keys()]) if (key.startsWith(`${appId}:`)) this.#pinned.delete(key);
+    for (const [name, owner] of this.#lambdaNames) if (owner.app.id === appId) this.#lambdaNames.delete(name);
     this.#options.onLive?.(appId, undefined);
     if (live !== undefined) await this.#retire(live, undefined);
   }

@@ -9,6 +9,7 @@ import type { AppView, BuildView, FunctionView, Principal, ReleaseView } from '.
 import type { LiveApps, RunnableRelease } from '../live.ts';
 import type { Secrets } from '../secrets.ts';
 import type { EventServices } from './resources.ts';
+import type { ObserveServices } from './observe.ts';
 
 export interface ServiceDeps {
   storage: PlatformStorage;
@@ -27,6 +28,13 @@ export interface ServiceDeps {
   sourceStatus?(appId: string, fn: string, source: EventSource): string | null;
   /** Queues, buckets and schedules (absent in tests of the release services alone). */
   events?: EventServices;
+  /** Logs, drains and metrics. */
+  observe?: ObserveServices;
+  /**
+   * A platform event for the app's log (builds, releases, config changes). Messages name config
+   * keys at most, never values.
+   */
+  audit?(appId: string, type: string, message: string): void;
 }
 
 /** Runs release changes of one app one at a time, so versions follow each other. */
@@ -102,6 +110,10 @@ export class ServiceContext {
       }
       const runnable = { ...candidate, release: stored };
       await live.switch(runnable);
+      this.deps.audit?.(app.id, 'release', `v${version} is live: ${stored.description} (${stored.kind} by ${stored.author})`);
+      for (const failure of failures) {
+        this.deps.audit?.(app.id, 'crash', `${failure.function} failed to start in v${version}: ${failure.error.errorType}: ${failure.error.errorMessage}`);
+      }
       return runnable;
     });
   }

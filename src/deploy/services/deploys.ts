@@ -129,6 +129,7 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
         .finish(build.id, { status: 'failed', artifact: null, release: null, error: `${reason.code}: ${reason.message}`, output: output.join('\n'), finishedAt: clock.now() })
         .catch((finishError: unknown) => logger.error({ err: finishError, build: build.id }, 'cannot record the failed build'));
       events.push({ type: 'result', ok: false, build: build.id, error: reason });
+      context.deps.audit?.(app.id, 'build', `build ${build.id} failed: ${reason.code}: ${reason.message} (the live release keeps serving)`);
     } finally {
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
       events.end();
@@ -146,6 +147,7 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
         startedAt: clock.now(),
       });
       const events = channel<DeployEvent>();
+      context.deps.audit?.(app.id, 'build', `build ${build.id} started (${request.source} by ${principal.name})`);
       void run(app, build, principal, request, events);
       return events.iterable;
     },

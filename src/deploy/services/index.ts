@@ -7,6 +7,7 @@ import { ServiceContext, type ServiceDeps } from './context.ts';
 import { buildServices, type BuildSettings, deployServices } from './deploys.ts';
 import { functionServices } from './functions.ts';
 import { releaseServices } from './releases.ts';
+import { observeServices } from './observe.ts';
 import { resourceServices } from './resources.ts';
 import { sourceServices } from './sources.ts';
 
@@ -28,6 +29,7 @@ export function createPlatform(deps: ServiceDeps, settings: BuildSettings, hooks
     functions: functionServices(context),
     eventSources: sourceServices(context),
     ...resourceServices(context),
+    ...observeServices(context),
     deploys: deployServices(context, settings),
     builds: buildServices(context),
     releases: releaseServices(context),
