@@ -325,7 +325,8 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
     closers.push(() => drains.close());
     const metrics = createMetrics({ store: storage.metrics, clock, logger, rollupRetentionMs: config.metricsRetentionDays * 86_400_000 });
     closers.push(() => metrics.close());
-    const printLine = options.onLog ?? ((record: LogRecord) => logger.info({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line));
+    // Function lines live in the log store (`laambda logs`); the server's own output has them at debug only.
+    const printLine = options.onLog ?? ((record: LogRecord) => logger.debug({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line));
     const rawEngine = await createEngine({
       ...engineSettings(config, dataDir, options.hostEnv),
       accountId: config.accountId,

@@ -76,6 +76,7 @@ function runtimeError(errorType, errorMessage, cause) {
 
 /** @param {{ errorType: string }} body */
 function logError(body) {
+  flushConsole();
   process.stderr.write(
     `${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\tERROR\tInvoke Error \t${JSON.stringify(body)}\n`,
   );
@@ -83,6 +84,7 @@ function logError(body) {
 
 /** @param {{ errorType: string, errorMessage: string, trace: string[] }} body */
 async function reportInitError(body) {
+  flushConsole();
   process.stderr.write(
     `${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(body)}\n`,
   );
@@ -95,6 +97,43 @@ async function reportInitError(body) {
 
 // ---- console, formatted like Lambda's text log format ----
 
+// Console lines wait here and leave in one write per stream: a function printing 10,000 lines
+// would otherwise make 10,000 blocking system calls. They go out at the end of the current turn
+// of the event loop, once 64 KiB wait, and always before a result or an error is posted.
+/** @type {Map<NodeJS.WriteStream, string[]>} */
+const consoleQueue = new Map();
+let consoleQueued = 0;
+let consoleFlushScheduled = false;
+const CONSOLE_FLUSH_BYTES = 64 * 1024;
+
+/** The streams' own write, before patchConsole() puts the queue in front of it. */
+/** @type {Map<NodeJS.WriteStream, NodeJS.WriteStream['write']>} */
+const directWrite = new Map();
+
+function flushConsole() {
+  consoleFlushScheduled = false;
+  consoleQueued = 0;
+  for (const [stream, lines] of consoleQueue) {
+    if (lines.length === 0) continue;
+    const text = lines.join('');
+    lines.length = 0;
+    (directWrite.get(stream) ?? stream.write).call(stream, text);
+  }
+}
+
+/** @param {NodeJS.WriteStream} stream @param {string} line */
+function queueConsole(stream, line) {
+  let lines = consoleQueue.get(stream);
+  if (lines === undefined) consoleQueue.set(stream, (lines = []));
+  lines.push(line);
+  consoleQueued += line.length;
+  if (consoleQueued >= CONSOLE_FLUSH_BYTES) flushConsole();
+  else if (!consoleFlushScheduled) {
+    consoleFlushScheduled = true;
+    setImmediate(flushConsole);
+  }
+}
+
 function patchConsole() {
   /** @param {string} level @param {NodeJS.WriteStream} stream */
   const writer = (level, stream) =>
@@ -102,8 +141,21 @@ function patchConsole() {
     (...args) => {
       // One record per line: Lambda turns newlines inside a message into carriage returns.
       const message = util.format(...args).replace(/\n/g, '\r');
-      stream.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${message}\n`);
+      queueConsole(stream, `${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${message}\n`);
     };
+  // Whatever is still queued when the process ends (process.exit in a handler) goes out first.
+  process.on('exit', flushConsole);
+  // A handler writing to the streams itself must not overtake its own console lines.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write;
+    directWrite.set(stream, write);
+    stream.write = /** @type {NodeJS.WriteStream['write']} */ (
+      /** @param {any[]} args */ (...args) => {
+        flushConsole();
+        return write.apply(stream, /** @type {any} */ (args));
+      }
+    );
+  }
   console.log = writer('INFO', process.stdout);
   console.info = writer('INFO', process.stdout);
   console.debug = writer('DEBUG', process.stdout);
@@ -339,6 +391,7 @@ async function report(requestId, outcome) {
     await postError(requestId, failure);
     return;
   }
+  flushConsole();
   await call('POST', `runtime/invocation/${requestId}/response`, Buffer.from(body), {
     'content-type': 'application/json',
   });
@@ -346,6 +399,7 @@ async function report(requestId, outcome) {
 
 /** @param {string} requestId @param {{ errorType: string }} body */
 function postError(requestId, body) {
+  flushConsole();
   return call('POST', `runtime/invocation/${requestId}/error`, Buffer.from(JSON.stringify(body)), {
     'content-type': 'application/json',
     [HEADER.errorType]: body.errorType,
