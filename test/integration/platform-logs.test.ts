@@ -6,7 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+// @ts-expect-error: the parser ships no types
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { after, before, describe, it } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { REPO_ROOT, ServerHarness } from '../support/server.ts';
@@ -30,6 +33,13 @@ interface Entry {
   line: string;
 }
 
+/** `laambda_invocations_total` of shop's talk, read from /metrics with Prometheus' text parser. */
+async function scrape(controlUrl: string, token: string): Promise<Array<{ name: string; metrics: Array<{ labels?: Record<string, string>; value?: string }> }>> {
+  const reply = await fetch(`${controlUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(reply.status, 200);
+  return parsePrometheusTextFormat(await reply.text());
+}
+
 describe('logs on laambda server', () => {
   let harness: ServerHarness;
   let appDir: string;
@@ -49,6 +59,12 @@ describe('logs on laambda server', () => {
     const requestId = /START RequestId: (\S+)/.exec(tail)?.[1];
     assert.ok(requestId, tail);
     return requestId;
+  };
+
+  const talkInvocations = async () => {
+    const families = await scrape(harness.server.controlUrl, harness.adminToken);
+    const family = families.find((f) => f.name === 'laambda_invocations_total');
+    return family?.metrics.filter((m) => m.labels?.app === 'shop' && m.labels.function === 'talk').reduce((sum, m) => sum + Number(m.value), 0) ?? 0;
   };
 
   const cli = (args: string[]) => {
@@ -151,6 +167,48 @@ describe('logs on laambda server', () => {
     const types = new Set(events.map((e) => e.type));
     for (const type of ['build', 'release']) assert.ok(types.has(type), `a ${type} event in ${JSON.stringify(events)}`);
     assert.ok(events.some((e) => e.type === 'release' && /v2 is live: Set API_SECRET/.test(e.line)), JSON.stringify(events));
+  });
+
+  it('drains the lines to a TCP listener as JSON lines', async () => {
+    const received: Array<Record<string, unknown>> = [];
+    let wake: (() => void) | undefined;
+    const listener = net.createServer((socket) => {
+      createInterface({ input: socket }).on('line', (line) => {
+        received.push(JSON.parse(line));
+        wake?.();
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const url = `tcp://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    const added = await harness.api('POST', '/apps/shop/drains', { url });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    await invoke('talk', { n: 3000 });
+    while (!received.some((r) => String(r.message).includes('\tprobe 3000 at'))) await new Promise<void>((resolve) => (wake = resolve));
+    const probe = received.find((r) => String(r.message).includes('\tprobe 3000 at'));
+    assert.equal(probe?.app, 'shop');
+    assert.equal(probe?.function, 'talk');
+    const listed = await harness.api('GET', '/apps/shop/drains');
+    assert.equal(listed.body[0].url, url);
+    assert.ok(listed.body[0].sent >= 1);
+    assert.equal((await harness.api('DELETE', `/apps/shop/drains?url=${encodeURIComponent(url)}`)).status, 204);
+    listener.close();
+  });
+
+  it('counts invocations on /metrics and in laambda metrics', async () => {
+    const before = await talkInvocations();
+    for (let n = 0; n < 5; n += 1) await invoke('talk', { n: 4000 + n });
+    assert.equal((await talkInvocations()) - before, 5);
+    const refused = await fetch(`${harness.server.controlUrl}/metrics`);
+    assert.equal(refused.status, 403);
+
+    const shown = cli(['metrics', '-a', 'shop', '--since', '1h']);
+    let output = '';
+    shown.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    assert.equal(await new Promise((resolve) => shown.on('close', resolve)), 0);
+    assert.match(output, /^FUNCTION +INVOCATIONS +ERRORS +THROTTLES +TIMEOUTS +COLD +P50 +P90 +P99 +BILLED +MAX MEM +MAX CONC$/m);
+    const row = /^talk +(\d+) +0 +0 +0 +\d+ +/m.exec(output);
+    assert.ok(row !== null && Number(row[1]) >= 5, output);
+    assert.match(output, /^  invocations [▁▂▃▄▅▆▇█ ]+ {2}max \d+\/min$/m);
   });
 
   it('never writes a config value into the log', async () => {
