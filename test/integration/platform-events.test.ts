@@ -94,11 +94,18 @@ describe('event sources on laambda server', () => {
     const done = await reports('work', 4);
     assert.deepEqual(done.map((r) => r.body).sort(), ['ok-1', 'ok-2', 'ok-4', 'ok-5']);
     assert.ok(done.every((r) => r.queue === 'jobs'));
-    // The failed message alone is left, hidden until its visibility timeout ends.
-    const attributes = await shop.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    assert.deepEqual(attributes.Attributes, { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+    // The failed message alone is left, hidden until its visibility timeout ends. The function
+    // reports before it returns and the batch is settled after, so watch the queue settle.
+    const counts = async () =>
+      (await shop.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] })))
+        .Attributes;
+    const deadline = Date.now() + 10_000;
+    let settled = await counts();
+    while (settled?.ApproximateNumberOfMessagesNotVisible !== '1' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      settled = await counts();
+    }
+    assert.deepEqual(settled, { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
   });
 
   it('runs unmodified boto3 code in a Python function', async () => {
