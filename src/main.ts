@@ -31,6 +31,7 @@ import { createDrainManager } from './observe/drains/index.ts';
 import { DRAIN_EVENT_TYPE } from './core/drains.ts';
 import { createMetrics, createMetricsHandler } from './observe/metrics/index.ts';
 import { engineEventLogger } from './observe/platform-events.ts';
+import { Counter, Gauge } from 'prom-client';
 import { LaambdaError } from './core/errors.ts';
 
 export interface LocalEngineOptions {
@@ -320,10 +321,27 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
       logger,
       clock,
       appName: nameOf,
-      onDropped: (appId, url, count) => audit(appId, DRAIN_EVENT_TYPE, `${count} lines for ${url} dropped: its buffer was full while the drain could not send`),
+      onDropped: (appId, url, count) => {
+        drainDropped.inc({ app: nameOf(appId) }, count);
+        audit(appId, DRAIN_EVENT_TYPE, `${count} lines for ${url} dropped: its buffer was full while the drain could not send`);
+      },
     });
     closers.push(() => drains.close());
     const metrics = createMetrics({ store: storage.metrics, clock, logger, rollupRetentionMs: config.metricsRetentionDays * 86_400_000 });
+    const drainDropped = new Counter({
+      name: 'laambda_drain_dropped_lines_total',
+      help: 'Log lines a drain dropped because its buffer was full while it could not send',
+      labelNames: ['app'],
+      registers: [metrics.registry],
+    });
+    new Gauge({
+      name: 'laambda_log_lines_dropped_total',
+      help: 'Log lines the log store dropped because storage fell behind',
+      registers: [metrics.registry],
+      collect() {
+        this.set(logs.stats().dropped);
+      },
+    });
     closers.push(() => metrics.close());
     // Function lines live in the log store (`laambda logs`); the server's own output has them at debug only.
     const printLine = options.onLog ?? ((record: LogRecord) => logger.debug({ fn: record.functionName, requestId: record.requestId, stream: record.stream }, record.line));
