@@ -322,7 +322,7 @@ export const ERROR_CODES = {
   ERR_METRICS_FORBIDDEN: {
     status: 403,
     kind: 'user',
-    fix: 'Send an admin token as `Authorization: Bearer TOKEN` to /metrics, or start the server with metrics.public set to true.',
+    fix: 'Send an admin token as `Authorization: Bearer TOKEN` to /metrics, or start the server with --metrics-public true (LAAMBDA_METRICS_PUBLIC=true).',
   },
   ERR_PLATFORM_INTERNAL: {
     status: 500,

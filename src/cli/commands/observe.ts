@@ -101,7 +101,8 @@ function printMetrics(app: string, metrics: ApiMetrics): void {
   const start = Date.parse(metrics.since);
   const end = Date.parse(metrics.until);
   const minutes = Math.max(1, Math.min(60, Math.ceil((end - start) / 60_000)));
-  const first = Math.floor(end / 60_000) - minutes + 1;
+  // `until` is exclusive: the window's last minute is the one before it.
+  const first = Math.ceil(end / 60_000) - minutes;
   out(`\n${dim(`per minute, last ${minutes} min`)}\n`);
   for (const f of metrics.functions) {
     const invocations: Array<number | null> = Array.from({ length: minutes }, () => 0);

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { resolveConfig } from '../../config/index.ts';
+import { OPTIONS, type OptionName } from '../../config/options.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import type { PlatformServer } from '../../main.ts';
 import { keyValues } from '../format.ts';
 import { EXIT, paint, untilStopped } from '../output.ts';
 import type { Run } from '../platform.ts';
 
-interface ServerFlags {
-  dataDir?: string;
+interface ServerFlags extends Partial<Record<OptionName, string>> {
   host: string;
   port: string;
   gatewayPort: string;
@@ -47,7 +47,8 @@ export function serverBanner(server: Pick<PlatformServer, 'controlUrl' | 'gatewa
 }
 
 async function serve(flags: ServerFlags): Promise<number> {
-  const { config } = resolveConfig({ env: process.env, flags: { dataDir: flags.dataDir } });
+  const settings = Object.fromEntries(SERVER_SETTINGS.map((name) => [name, flags[name]]));
+  const { config } = resolveConfig({ env: process.env, flags: settings });
   // Loaded here so the thin API commands never load the platform's engine and storage.
   const { startServer } = await import('../../main.ts');
   const server = await startServer({
@@ -71,11 +72,16 @@ async function serve(flags: ServerFlags): Promise<number> {
   return EXIT.ok;
 }
 
+/** Every platform setting is also a flag of `server` (flags win over LAAMBDA_* variables). */
+const SERVER_SETTINGS = Object.keys(OPTIONS) as OptionName[];
+
 export function registerServer(program: Command, run: Run): void {
-  program
-    .command('server')
-    .description('run the platform: control API and git, the HTTP gateway and the AWS endpoint')
-    .option('--data-dir <dir>', 'where the server keeps its database, blobs and keys (LAAMBDA_DATA_DIR)')
+  const command = program.command('server').description('run the platform: control API and git, the HTTP gateway and the AWS endpoint');
+  for (const name of SERVER_SETTINGS) {
+    const definition = OPTIONS[name];
+    command.option(definition.flag, `${definition.help} (${definition.env})`);
+  }
+  command
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'control port: API and git (0 picks a free port)', '8000')
     .option('--gateway-port <port>', "port of the apps' HTTP gateway (0 picks a free port)", '8080')

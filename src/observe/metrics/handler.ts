@@ -19,7 +19,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions) {
     if (pathname !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     if (!options.public && !(await options.authorize(req))) {
       const requestId = randomUUID();
-      const error = new LaambdaError('ERR_METRICS_FORBIDDEN', '/metrics needs an admin token (or metrics.public)');
+      const error = new LaambdaError('ERR_METRICS_FORBIDDEN', '/metrics needs an admin token (or a server started with --metrics-public true)');
       const body = {
         statusCode: error.status,
         code: error.code,
