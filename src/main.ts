@@ -335,8 +335,8 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
       registers: [metrics.registry],
     });
     new Gauge({
-      name: 'laambda_log_lines_dropped_total',
-      help: 'Log lines the log store dropped because storage fell behind',
+      name: 'laambda_log_lines_dropped',
+      help: 'Log lines the log store dropped since the server started, because storage fell behind',
       registers: [metrics.registry],
       collect() {
         this.set(logs.stats().dropped);

@@ -120,6 +120,7 @@ export function deployServices(context: ServiceContext, settings: BuildSettings)
       emit({ type: 'step', step: 'release', message: `-----> Traffic switched to v${version}, ${Math.round(clock.monotonic() - started)} ms after the upload began` });
       await storage.builds.finish(build.id, { status: 'succeeded', artifact: built.artifact.digest, release: version, error: null, output: output.join('\n'), finishedAt: clock.now() });
       events.push({ type: 'result', ok: true, build: build.id, release: context.releaseView(runnable.release, version) });
+      context.deps.audit?.(app.id, 'build', `build ${build.id} succeeded in ${Math.round(clock.monotonic() - started)} ms: v${version}`);
       logger.info({ app: app.name, build: build.id, release: version, ms: Math.round(clock.monotonic() - started) }, 'deployed');
     } catch (error) {
       const reason = failure(error);
