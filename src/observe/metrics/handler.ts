@@ -1,7 +1,8 @@
 // GET /metrics for Prometheus: the registry in text format, behind the caller's authorization
 // unless the operator made it public.
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorBody } from '../../api/errors.ts';
 import { LaambdaError } from '../../core/errors.ts';
 
 export interface MetricsHandlerOptions {
@@ -20,16 +21,8 @@ export function createMetricsHandler(options: MetricsHandlerOptions) {
     if (!options.public && !(await options.authorize(req))) {
       const requestId = randomUUID();
       const error = new LaambdaError('ERR_METRICS_FORBIDDEN', '/metrics needs an admin token (or a server started with --metrics-public true)');
-      const body = {
-        statusCode: error.status,
-        code: error.code,
-        error: STATUS_CODES[error.status] ?? 'Error',
-        message: error.message,
-        fix: error.fix,
-        requestId,
-      };
       res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId });
-      res.end(JSON.stringify(body));
+      res.end(JSON.stringify(errorBody(error, requestId)));
       return true;
     }
     const { contentType, body } = await options.metrics.exposition();
