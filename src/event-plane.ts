@@ -1,6 +1,7 @@
 // The event plane, wired the same way for `laambda dev` and `laambda server`: durable queues and
 // buckets with their SQS and S3 endpoints, queue mappings, schedules, and the async dispatcher
 // that bucket notifications, schedules, `Event` invokes and destinations all go through.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AwsAuthenticate } from './aws/auth.ts';
 import { createS3Handler, type S3Handler } from './aws/s3/index.ts';
@@ -53,6 +54,11 @@ export interface EventPlane {
   queueUrl(name: string): string;
   /** Starts running what storage holds (pending async invocations of a previous run). */
   start(): void;
+  /**
+   * Removes object data no object or upload part names any more (a destroyed app's, or what a
+   * crash left), and spooled uploads a crash left behind. Safe beside running uploads.
+   */
+  collectGarbage(): Promise<{ blobs: number }>;
   close(): Promise<void>;
 }
 
@@ -72,13 +78,17 @@ export function sourceApp(appId: string, appName: string, functions: Iterable<{ 
 
 export function createEventPlane(options: EventPlaneOptions): EventPlane {
   const { storage, clock, logger, region, accountId } = options;
+  // One server per data dir: spooled uploads here are a previous run's, cut off by a crash.
+  rmSync(path.join(options.dataDir, 'objects-tmp'), { recursive: true, force: true });
   const queueUrl = (name: string) => `${options.awsUrl()}/${accountId}/${name}`;
   const queues = createQueueService({ store: storage.queues, region, accountId, clock, logger });
   let sources: EventSources | undefined;
+  const objectBlobs = new FsBlobStore(path.join(options.dataDir, 'objects'));
+  const spoolDir = path.join(options.dataDir, 'objects-tmp');
   const buckets = new BucketService({
     store: storage.buckets,
-    blobs: new FsBlobStore(path.join(options.dataDir, 'objects')),
-    tmpDir: path.join(options.dataDir, 'objects-tmp'),
+    blobs: objectBlobs,
+    tmpDir: spoolDir,
     clock,
     region,
     logger,
@@ -155,6 +165,17 @@ export function createEventPlane(options: EventPlaneOptions): EventPlane {
     s3,
     queueUrl,
     start: () => dispatcher.start(),
+    async collectGarbage() {
+      let blobs = 0;
+      for await (const digest of objectBlobs.digests()) {
+        // release() checks the references under the digest's lock, as deletes do.
+        if (!(await storage.buckets.isDigestReferenced(digest))) {
+          await buckets.data.release(digest);
+          blobs += 1;
+        }
+      }
+      return { blobs };
+    },
     async close() {
       await scheduler.stop();
       await mappings.stop();

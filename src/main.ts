@@ -451,10 +451,17 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
         python: () => resolvePython(config.python, options.hostEnv).path,
         hostEnv: options.hostEnv,
       },
-      { onDestroyed: (name) => removeRepo(reposDir, name) },
+      {
+        async onDestroyed(name) {
+          await removeRepo(reposDir, name);
+          const { blobs } = await events.collectGarbage();
+          logger.debug({ app: name, blobs }, 'object data of a destroyed app removed');
+        },
+      },
     );
     await platform.restore();
     await Promise.all(applying.values());
+    void events.collectGarbage().catch((error: unknown) => logger.warn({ err: error }, 'object garbage collection failed'));
     await drains.start();
     metrics.registerEnvironments(() => rawEngine.pids().length);
     metrics.registerQueueMapping(async () => {

@@ -3,10 +3,12 @@
 // (Python) code inside its functions reaches the platform's S3 and SQS through the environment
 // alone; another app's key sees none of it; event-sources:* changes are releases.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -146,6 +148,25 @@ describe('event sources on laambda server', () => {
     assert.deepEqual((await other.s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
     await assert.rejects(other.sqs.send(new GetQueueUrlCommand({ QueueName: 'results' })), { name: 'QueueDoesNotExist' });
     await assert.rejects(other.sqs.send(new SendMessageCommand({ QueueUrl: resultsUrl, MessageBody: 'intruder' })), { name: 'QueueDoesNotExist' });
+  });
+
+  it("removes a destroyed app's object data, and keeps what other apps still use", async () => {
+    assert.equal((await harness.api('POST', '/apps', { name: 'temp' })).status, 201);
+    const temp = clients((await harness.api('POST', '/apps/temp/keys')).body as Key);
+    const only = `only in temp ${Date.now()}`;
+    const shared = 'hello from s3';
+    await temp.s3.send(new CreateBucketCommand({ Bucket: 'scratch' }));
+    await temp.s3.send(new PutObjectCommand({ Bucket: 'scratch', Key: 'a', Body: only }));
+    await temp.s3.send(new PutObjectCommand({ Bucket: 'scratch', Key: 'b', Body: shared }));
+    const blobOf = (text: string) => {
+      const digest = createHash('sha256').update(text).digest('hex');
+      return path.join(harness.dataDir, 'objects', 'sha256', digest.slice(0, 2), digest);
+    };
+    assert.ok(existsSync(blobOf(only)) && existsSync(blobOf(shared)));
+    for (const client of Object.values(temp)) client.destroy();
+    assert.equal((await harness.api('DELETE', '/apps/temp?confirm=temp')).status, 204);
+    assert.ok(!existsSync(blobOf(only)), 'the destroyed app\'s object data is gone');
+    assert.ok(existsSync(blobOf(shared)), "shop's in/photo 1.txt still has the same bytes");
   });
 
   it('adds and removes sources as releases', async () => {

@@ -3,7 +3,7 @@
 // is already there is never written again.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, chmod, copyFile, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isLaambdaError, LaambdaError } from '../../core/errors.ts';
@@ -56,6 +56,23 @@ export class FsBlobStore implements BlobStore {
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return;
       throw new LaambdaError('ERR_STORAGE_FAILED', `Could not remove blob ${digest}: ${reasonOf(error)}`, { cause: error });
+    }
+  }
+
+  /** Every digest the store holds (for garbage collection by whoever knows which are in use). */
+  async *digests(): AsyncIterable<string> {
+    const root = path.join(this.#dir, 'sha256');
+    let prefixes: string[];
+    try {
+      prefixes = await readdir(root);
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return;
+      throw error;
+    }
+    for (const prefix of prefixes) {
+      for (const name of await readdir(path.join(root, prefix)).catch(() => [] as string[])) {
+        if (DIGEST.test(name)) yield name;
+      }
     }
   }
 
