@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { httpRoutesOf } from '../core/app.ts';
 import { isLaambdaError } from '../core/errors.ts';
-import { findFunction, loadLocalApp } from './app.ts';
+import { defaultAppName, findFunction, loadLocalApp } from './app.ts';
 
 let dir = '';
 beforeEach(() => {
@@ -146,5 +146,14 @@ describe('findFunction', () => {
       () => findFunction(loadLocalApp(dir), 'helo'),
       (error) => isLaambdaError(error) && error.code === 'ERR_APP_FUNCTION_NOT_FOUND' && /\(functions: hello\) \(did you mean "hello"\?\)/.test(error.message),
     );
+  });
+});
+
+describe('the default app name', () => {
+  it('is the directory name made fit for Lambda function names', () => {
+    assert.equal(defaultAppName('/work/my.app'), 'my-app');
+    assert.equal(defaultAppName('/tmp/tmp.k8TztrsC0t'), 'tmp-k8TztrsC0t');
+    assert.equal(defaultAppName('/srv/shop'), 'shop');
+    assert.equal(defaultAppName('/srv/...'), 'app');
   });
 });

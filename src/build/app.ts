@@ -137,7 +137,16 @@ export function loadLocalApp(dir: string, options: LoadAppOptions = {}): AppDefi
   const functions = entries.map((entry) => toDefinition(entry, manifest, root, options));
   const overlaps = checkRouteOverlaps(functions);
   if (overlaps.length > 0) throw manifestError(manifestFile, overlaps);
-  return { name: manifest.name ?? path.basename(root), dir: root, functions, http: manifest.http };
+  return { name: manifest.name ?? defaultAppName(root), dir: root, functions, http: manifest.http };
+}
+
+/**
+ * The app's name when laambda.json gives none: its directory's, made fit for Lambda function
+ * names (`APP-FN`: letters, digits, - and _), so `my.app/` is `my-app`.
+ */
+export function defaultAppName(dir: string): string {
+  const name = path.basename(dir).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return name === '' ? 'app' : name;
 }
 
 export function findFunction(app: AppDefinition, name: string): FunctionDefinition {

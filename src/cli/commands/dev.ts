@@ -3,6 +3,7 @@ import { resolveConfig } from '../../config/index.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import type { DevEvent } from '../../dev/session.ts';
 import type { GatewayAccess } from '../../events/http/gateway.ts';
+import { formatEventSource } from '../../events/sources.ts';
 import type { LogRecord } from '../../runtime/index.ts';
 import { EXIT, paint, type Style, untilStopped } from '../output.ts';
 
@@ -115,12 +116,23 @@ async function dev(dir: string | undefined, flags: DevFlags): Promise<number> {
     jsonLine({ type: 'listening', app: app.name, url: server.url, awsUrl: server.awsUrl, routes });
   } else {
     out.write(`laambda dev · ${paint(out, 'bold', app.name)} · listening on ${server.url}\n\n`);
-    const width = Math.max(5, ...routes.map((row) => row.route.length));
-    const fnWidth = Math.max(8, ...routes.map((row) => row.function.length));
-    out.write(paint(out, 'dim', `  ${'ROUTE'.padEnd(width)}  ${'FUNCTION'.padEnd(fnWidth)}  URL\n`));
-    for (const row of routes) {
-      const auth = row.authorizer === undefined ? '' : paint(out, 'dim', `  (authorizer ${row.authorizer})`);
-      out.write(`  ${row.route.padEnd(width)}  ${row.function.padEnd(fnWidth)}  ${row.url}${auth}\n`);
+    if (routes.length > 0) {
+      const width = Math.max(5, ...routes.map((row) => row.route.length));
+      const fnWidth = Math.max(8, ...routes.map((row) => row.function.length));
+      out.write(paint(out, 'dim', `  ${'ROUTE'.padEnd(width)}  ${'FUNCTION'.padEnd(fnWidth)}  URL\n`));
+      for (const row of routes) {
+        const auth = row.authorizer === undefined ? '' : paint(out, 'dim', `  (authorizer ${row.authorizer})`);
+        out.write(`  ${row.route.padEnd(width)}  ${row.function.padEnd(fnWidth)}  ${row.url}${auth}\n`);
+      }
+    }
+    // Queues, buckets and schedules invoke functions too: show them beside the routes.
+    const sources = [...server.session.state.functions.values()].flatMap((fn) =>
+      (fn.definition.events ?? []).filter((source) => source.kind !== 'http').map((source) => [formatEventSource(source), fn.definition.name] as const),
+    );
+    if (sources.length > 0) {
+      const width = Math.max(6, ...sources.map(([source]) => source.length));
+      out.write(paint(out, 'dim', `${routes.length > 0 ? '\n' : ''}  ${'SOURCE'.padEnd(width)}  FUNCTION\n`));
+      for (const [source, fn] of sources) out.write(`  ${source.padEnd(width)}  ${fn}\n`);
     }
     out.write(`\n  AWS endpoint (Lambda, S3, SQS): ${server.awsUrl}  ·  health: ${server.url}/__laambda/health\n`);
     out.write(`${paint(out, 'green', '✔')} ready${flags.watch ? ', watching for changes' : ''} (Ctrl-C to stop)\n`);
