@@ -1,6 +1,7 @@
-// The queues and messages model and its storage port (event-sources issue). Queues follow SQS
-// standard queues: at-least-once delivery, visibility timeouts, delays, redrive to a dead-letter
-// queue. Attribute names are camelCase here; src/aws/sqs maps them to SQS's names.
+// The queues and messages model and its storage port (event-sources issue). Queues follow SQS:
+// standard queues (at-least-once delivery, visibility timeouts, delays, redrive to a dead-letter
+// queue) and FIFO queues (`.fifo` names: ordered message groups, deduplication). Attribute names
+// are camelCase here; src/aws/sqs maps them to SQS's names.
 import { createHash } from 'node:crypto';
 import { LaambdaError } from './errors.ts';
 
@@ -26,7 +27,26 @@ export interface QueueAttributes {
   redrivePolicy?: RedrivePolicy;
   /** Kept as given (JSON); laambda does not restrict which queues may use a DLQ. */
   redriveAllowPolicy?: string;
+  /** True for a FIFO queue (its name ends in `.fifo`); set at creation only. */
+  fifoQueue?: boolean;
+  /** FIFO only: a message without a deduplication id is deduplicated by the SHA-256 of its body. */
+  contentBasedDeduplication?: boolean;
+  /** FIFO only: deduplication ids are unique per queue (default) or per message group. */
+  deduplicationScope?: 'queue' | 'messageGroup';
+  /** FIFO only: accepted and reported; laambda has no throughput quotas. */
+  fifoThroughputLimit?: 'perQueue' | 'perMessageGroupId';
 }
+
+/** The FIFO attributes a new FIFO queue starts with. */
+export const DEFAULT_FIFO_ATTRIBUTES: Readonly<Partial<QueueAttributes>> = Object.freeze({
+  fifoQueue: true,
+  contentBasedDeduplication: false,
+  deduplicationScope: 'queue',
+  fifoThroughputLimit: 'perQueue',
+});
+
+/** How long SQS remembers a FIFO message's deduplication id: 5 minutes. */
+export const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
 
 export const DEFAULT_QUEUE_ATTRIBUTES: Readonly<QueueAttributes> = Object.freeze({
   visibilityTimeoutS: 30,
@@ -67,6 +87,16 @@ export interface StoredMessage {
   sentAt: number;
   receiveCount: number;
   firstReceivedAt: number | undefined;
+  /** FIFO queues only. */
+  fifo?: FifoMessageFields;
+}
+
+/** What a FIFO message carries besides a standard one. */
+export interface FifoMessageFields {
+  groupId: string;
+  deduplicationId: string;
+  /** A large, increasing number as a string (SQS's SequenceNumber). */
+  sequenceNumber: string;
 }
 
 /** A message handed to a consumer, with the receipt handle of this receive. */
@@ -87,6 +117,21 @@ export interface NewMessage {
   expiresAt: number;
 }
 
+/** A message to insert into a FIFO queue. */
+export interface NewFifoMessage extends NewMessage {
+  groupId: string;
+  deduplicationId: string;
+  /** What duplicates are recognised by: the id, or group and id under DeduplicationScope messageGroup. */
+  deduplicationKey: string;
+}
+
+/** One FIFO insert: the message stored, or the one a duplicate within the window matched. */
+export interface FifoInsertResult {
+  messageId: string;
+  sequenceNumber: string;
+  duplicate: boolean;
+}
+
 export interface ReceiveRequest {
   queueId: string;
   now: number;
@@ -94,6 +139,11 @@ export interface ReceiveRequest {
   visibilityTimeoutS: number;
   /** Shared by the messages of this receive; their receipt handles embed it. */
   receipt: string;
+  /**
+   * FIFO delivery: messages in sequence order per group, and no message of a group that has a
+   * message in flight (or still delayed).
+   */
+  fifo?: boolean;
   /** When set, a message received more than maxReceiveCount times moves to dlqId instead. */
   redrive?: { dlqId: string; dlqRetentionS: number; maxReceiveCount: number };
 }
@@ -130,6 +180,12 @@ export interface QueueStore {
   deleteQueue(id: string): Promise<void>;
   /** One transaction for the whole batch. */
   insertMessages(queueId: string, messages: NewMessage[]): Promise<void>;
+  /**
+   * One transaction for the whole batch, in order: each message gets the queue's next sequence
+   * number, unless its deduplication key was seen since `now - windowMs` (then nothing is stored
+   * and the original message's id and sequence number come back).
+   */
+  insertFifoMessages(queueId: string, messages: NewFifoMessage[], now: number, windowMs: number): Promise<FifoInsertResult[]>;
   /** Atomic: picks visible messages, hides them for the timeout, dead-letters, drops expired. */
   receive(request: ReceiveRequest): Promise<ReceiveOutcome>;
   /** Deletes the messages whose current receipt matches; answers how many were deleted. */
@@ -149,23 +205,41 @@ export interface QueueStore {
   nextVisibleAt(queueId: string, now: number): Promise<number | undefined>;
   /** Moves every message of a DLQ back to the queue it came from; answers the queue ids touched. */
   redrive(dlqId: string, now: number): Promise<{ moved: number; queueIds: string[] }>;
-  /** Removes messages past their retention in every queue. */
+  /** Removes messages past their retention, and deduplication ids past their window, in every queue. */
   sweepExpired(now: number): Promise<number>;
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const FIFO_QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 
-/** Throws ERR_QUEUE_INVALID unless the name is 1-80 letters, digits, - and _. */
+/** True for a FIFO queue's name (`NAME.fifo`). */
+export function isFifoName(name: string): boolean {
+  return name.endsWith('.fifo');
+}
+
+/**
+ * Throws ERR_QUEUE_INVALID unless the name is 1-80 letters, digits, - and _, where a FIFO
+ * queue's name ends in `.fifo` (counted in the 80).
+ */
 export function validateQueueName(name: string): void {
-  if (name.endsWith('.fifo')) {
-    throw queueInvalid(`FIFO queues are not supported yet: ${name}`, 'unsupported');
-  }
-  if (!QUEUE_NAME.test(name)) {
-    throw queueInvalid(`Queue name ${JSON.stringify(name)} must be 1-80 letters, digits, - and _`, 'name');
+  if (isFifoName(name) ? !FIFO_QUEUE_NAME.test(name) : !QUEUE_NAME.test(name)) {
+    throw queueInvalid(
+      `Queue name ${JSON.stringify(name)} must be 1-80 letters, digits, - and _ (a FIFO queue's name ends in .fifo)`,
+      'name',
+    );
   }
 }
 
-const RANGES: Record<Exclude<keyof QueueAttributes, 'redrivePolicy' | 'redriveAllowPolicy'>, [number, number]> = {
+// SequenceNumber: SQS's are 20-digit numbers; this keeps a per-queue counter's order in that shape.
+const SEQUENCE_BASE = 10n ** 19n;
+
+export function formatSequenceNumber(counter: number): string {
+  return (SEQUENCE_BASE + BigInt(counter)).toString();
+}
+
+type NumericAttribute = 'visibilityTimeoutS' | 'delayS' | 'retentionS' | 'maximumMessageSize' | 'receiveWaitS';
+
+const RANGES: Record<NumericAttribute, [number, number]> = {
   visibilityTimeoutS: [0, 43_200],
   delayS: [0, 900],
   retentionS: [60, 1_209_600],
@@ -198,7 +272,39 @@ export function resolveQueueAttributes(
       );
     }
   }
+  checkFifoAttributes(attributes);
   return attributes;
+}
+
+const FIFO_ONLY = ['contentBasedDeduplication', 'deduplicationScope', 'fifoThroughputLimit'] as const;
+const FIFO_WIRE_NAMES: Record<(typeof FIFO_ONLY)[number], string> = {
+  contentBasedDeduplication: 'ContentBasedDeduplication',
+  deduplicationScope: 'DeduplicationScope',
+  fifoThroughputLimit: 'FifoThroughputLimit',
+};
+
+function checkFifoAttributes(attributes: QueueAttributes): void {
+  if (attributes.fifoQueue !== true) {
+    for (const key of FIFO_ONLY) {
+      // SQS does not know these attributes on a standard queue.
+      if (attributes[key] !== undefined) throw queueInvalid(`Unknown Attribute ${FIFO_WIRE_NAMES[key]}.`, 'attribute-name', key);
+    }
+    return;
+  }
+  const { deduplicationScope: scope, fifoThroughputLimit: limit } = attributes;
+  if (scope !== undefined && scope !== 'queue' && scope !== 'messageGroup') {
+    throw queueInvalid(`Invalid value for the parameter DeduplicationScope: ${String(scope)}.`, 'attribute-value', 'deduplicationScope');
+  }
+  if (limit !== undefined && limit !== 'perQueue' && limit !== 'perMessageGroupId') {
+    throw queueInvalid(`Invalid value for the parameter FifoThroughputLimit: ${String(limit)}.`, 'attribute-value', 'fifoThroughputLimit');
+  }
+  if (limit === 'perMessageGroupId' && scope !== 'messageGroup') {
+    throw queueInvalid(
+      'FifoThroughputLimit perMessageGroupId requires DeduplicationScope messageGroup.',
+      'attribute-value',
+      'fifoThroughputLimit',
+    );
+  }
 }
 
 /** The parts of `arn:aws:sqs:REGION:ACCOUNT:NAME`, or undefined. */
@@ -222,7 +328,9 @@ export type QueueErrorReason =
   | 'batch-too-long'
   | 'receipt-invalid'
   | 'not-inflight'
-  | 'parameter';
+  | 'parameter'
+  | 'missing-parameter'
+  | 'attribute-name';
 
 export function queueInvalid(message: string, reason: QueueErrorReason, attribute?: string): LaambdaError {
   return new LaambdaError('ERR_QUEUE_INVALID', message, { details: { reason, ...(attribute ? { attribute } : {}) } });

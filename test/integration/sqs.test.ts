@@ -131,9 +131,11 @@ describe('queues', () => {
     await rejectsWith(shop.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' })), 'QueueDoesNotExist');
   });
 
-  it('refuses bad names, FIFO queues and a dead-letter target that does not exist', async () => {
+  it('refuses bad names, a FIFO name and FifoQueue apart, and a dead-letter target that does not exist', async () => {
     await rejectsWith(queue('bad name!'), 'InvalidParameterValue');
-    await rejectsWith(queue('jobs.fifo', { FifoQueue: 'true' }), 'InvalidAttributeName');
+    await rejectsWith(queue('jobs.fifo'), 'InvalidParameterValue');
+    await rejectsWith(queue('jobs', { FifoQueue: 'true' }), 'InvalidParameterValue');
+    await rejectsWith(queue('jobs', { ContentBasedDeduplication: 'true' }), 'InvalidAttributeName');
     const policy = JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:missing-dlq`, maxReceiveCount: 3 });
     await rejectsWith(queue('with-dlq', { RedrivePolicy: policy }), 'InvalidAttributeValue');
   });

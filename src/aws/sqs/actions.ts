@@ -78,6 +78,25 @@ function batchEntries(input: Input, action: string): Input[] {
   return entries as Input[];
 }
 
+function optionalString(input: Input, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new SqsError('InvalidParameterValue', `Value for parameter ${name} must be a string.`);
+  return value;
+}
+
+/** SendMessage's (or a batch entry's) fields besides the body and attributes. */
+function sendOptions(input: Input): { delayS?: number; groupId?: string; deduplicationId?: string } {
+  const delayS = intParam(input, 'DelaySeconds');
+  const groupId = optionalString(input, 'MessageGroupId');
+  const deduplicationId = optionalString(input, 'MessageDeduplicationId');
+  return {
+    ...(delayS !== undefined ? { delayS } : {}),
+    ...(groupId !== undefined ? { groupId } : {}),
+    ...(deduplicationId !== undefined ? { deduplicationId } : {}),
+  };
+}
+
 function names(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
@@ -134,11 +153,10 @@ export const ACTIONS: Record<string, Action> = {
   async SendMessage({ service, appId, senderId }, input) {
     const name = queueNameOf(input);
     const body = stringParam(input, 'MessageBody');
-    const delayS = intParam(input, 'DelaySeconds');
     const [result] = await service.send(
       appId,
       name,
-      [{ body, messageAttributes: parseMessageAttributes(input.MessageAttributes), ...(delayS !== undefined ? { delayS } : {}) }],
+      [{ body, messageAttributes: parseMessageAttributes(input.MessageAttributes), ...sendOptions(input) }],
       { senderId },
     );
     if (!result!.ok) throw result!.error;
@@ -146,6 +164,7 @@ export const ACTIONS: Record<string, Action> = {
       MessageId: result!.messageId,
       MD5OfMessageBody: result!.md5OfBody,
       ...(result!.md5OfMessageAttributes ? { MD5OfMessageAttributes: result!.md5OfMessageAttributes } : {}),
+      ...(result!.sequenceNumber ? { SequenceNumber: result!.sequenceNumber } : {}),
     };
   },
 
@@ -156,14 +175,11 @@ export const ACTIONS: Record<string, Action> = {
     if (total > MAX_BATCH_BYTES) {
       throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${total} bytes.`);
     }
-    const sends = entries.map((entry) => {
-      const delayS = intParam(entry, 'DelaySeconds');
-      return {
-        body: typeof entry.MessageBody === 'string' ? entry.MessageBody : '',
-        messageAttributes: parseMessageAttributes(entry.MessageAttributes),
-        ...(delayS !== undefined ? { delayS } : {}),
-      };
-    });
+    const sends = entries.map((entry) => ({
+      body: typeof entry.MessageBody === 'string' ? entry.MessageBody : '',
+      messageAttributes: parseMessageAttributes(entry.MessageAttributes),
+      ...sendOptions(entry),
+    }));
     const results = await service.send(appId, name, sends, { senderId });
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
@@ -175,12 +191,15 @@ export const ACTIONS: Record<string, Action> = {
           MessageId: result.messageId,
           MD5OfMessageBody: result.md5OfBody,
           ...(result.md5OfMessageAttributes ? { MD5OfMessageAttributes: result.md5OfMessageAttributes } : {}),
+          ...(result.sequenceNumber ? { SequenceNumber: result.sequenceNumber } : {}),
         });
       } else Failed.push({ Id, SenderFault: true, Code: batchEntryCode(result.error), Message: result.error.message });
     });
     return { Successful, Failed };
   },
 
+  // ReceiveRequestAttemptId (FIFO retries of a lost answer) is accepted and ignored: a retry gets
+  // the next messages, and the lost ones come back after their visibility timeout.
   async ReceiveMessage({ service, appId, signal }, input) {
     const name = queueNameOf(input);
     const max = intParam(input, 'MaxNumberOfMessages') ?? 1;

@@ -26,7 +26,9 @@ const READ_ONLY = [
   'QueueArn',
 ];
 
-const READABLE = new Set([...Object.keys(NUMERIC), 'RedrivePolicy', 'RedriveAllowPolicy', 'SqsManagedSseEnabled', ...READ_ONLY]);
+const FIFO_NAMES = ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit'];
+
+const READABLE = new Set([...Object.keys(NUMERIC), 'RedrivePolicy', 'RedriveAllowPolicy', 'SqsManagedSseEnabled', ...FIFO_NAMES, ...READ_ONLY]);
 
 /** CreateQueue / SetQueueAttributes input → the attributes to apply. */
 export function parseQueueAttributes(wire: unknown): Partial<QueueAttributes> {
@@ -44,13 +46,25 @@ export function parseQueueAttributes(wire: unknown): Partial<QueueAttributes> {
       else attributes.redrivePolicy = parseRedrivePolicy(value);
     } else if (name === 'RedriveAllowPolicy') {
       attributes.redriveAllowPolicy = value === '' ? undefined : value;
-    } else if (name === 'FifoQueue' || name === 'ContentBasedDeduplication') {
-      if (value !== 'false') throw new SqsError('InvalidAttributeName', `FIFO queues are not supported by laambda yet (${name}).`);
+    } else if (name === 'FifoQueue') {
+      attributes.fifoQueue = parseBoolean(name, value);
+    } else if (name === 'ContentBasedDeduplication') {
+      attributes.contentBasedDeduplication = parseBoolean(name, value);
+    } else if (name === 'DeduplicationScope') {
+      // The service checks the value; this only carries it.
+      attributes.deduplicationScope = value as QueueAttributes['deduplicationScope'];
+    } else if (name === 'FifoThroughputLimit') {
+      attributes.fifoThroughputLimit = value as QueueAttributes['fifoThroughputLimit'];
     } else if (!IGNORED.has(name)) {
       throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
     }
   }
   return attributes;
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw invalidValue(name, value);
 }
 
 function parseRedrivePolicy(value: string): RedrivePolicy {
@@ -96,6 +110,12 @@ export function formatQueueAttributes(info: QueueInfo, names: unknown): Record<s
   };
   if (attributes.redrivePolicy) values.RedrivePolicy = JSON.stringify(attributes.redrivePolicy);
   if (attributes.redriveAllowPolicy) values.RedriveAllowPolicy = attributes.redriveAllowPolicy;
+  if (attributes.fifoQueue === true) {
+    values.FifoQueue = 'true';
+    values.ContentBasedDeduplication = String(attributes.contentBasedDeduplication === true);
+    values.DeduplicationScope = attributes.deduplicationScope ?? 'queue';
+    values.FifoThroughputLimit = attributes.fifoThroughputLimit ?? 'perQueue';
+  }
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (all || asked.includes(name)) result[name] = value;
@@ -132,6 +152,7 @@ export function parseMessageAttributes(wire: unknown): MessageAttributes {
 }
 
 const SYSTEM_ATTRIBUTES = ['SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp'];
+const FIFO_SYSTEM_ATTRIBUTES = ['MessageGroupId', 'MessageDeduplicationId', 'SequenceNumber'];
 
 /** One message of a ReceiveMessage answer, with the system and user attributes asked for. */
 export function formatMessage(message: ReceivedMessage, systemNames: string[], attributeNames: string[]): Record<string, unknown> {
@@ -148,8 +169,15 @@ export function formatMessage(message: ReceivedMessage, systemNames: string[], a
     ApproximateReceiveCount: String(message.receiveCount),
     ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
   };
+  if (message.fifo !== undefined) {
+    system.MessageGroupId = message.fifo.groupId;
+    system.MessageDeduplicationId = message.fifo.deduplicationId;
+    system.SequenceNumber = message.fifo.sequenceNumber;
+  }
   const attributes: Record<string, string> = {};
-  for (const name of SYSTEM_ATTRIBUTES) if (allSystem || systemNames.includes(name)) attributes[name] = system[name]!;
+  for (const name of [...SYSTEM_ATTRIBUTES, ...FIFO_SYSTEM_ATTRIBUTES]) {
+    if (system[name] !== undefined && (allSystem || systemNames.includes(name))) attributes[name] = system[name];
+  }
   if (Object.keys(attributes).length > 0) out.Attributes = attributes;
 
   const selected = selectMessageAttributes(message.messageAttributes, attributeNames);

@@ -64,6 +64,8 @@ const REASONS: Record<QueueErrorReason, SqsErrorName> = {
   'receipt-invalid': 'ReceiptHandleIsInvalid',
   'not-inflight': 'MessageNotInflight',
   parameter: 'InvalidParameterValue',
+  'missing-parameter': 'MissingParameter',
+  'attribute-name': 'InvalidAttributeName',
 };
 
 /** SQS's name and message for any error a handler ran into; undefined for a platform fault. */

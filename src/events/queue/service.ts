@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { LaambdaError } from '../../core/errors.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../../core/ports.ts';
 import {
+  DEDUPLICATION_WINDOW_MS,
   decodeReceiptHandle,
   encodeReceiptHandle,
   md5Hex,
@@ -15,6 +16,7 @@ import {
   resolveQueueAttributes,
   validateQueueName,
   type MessageAttributes,
+  type NewFifoMessage,
   type NewMessage,
   type Queue,
   type QueueAttributes,
@@ -22,6 +24,7 @@ import {
   type QueueStore,
   type ReceivedMessage,
 } from '../../core/queues.ts';
+import { checkDeadLetterType, checkStandardFields, creationAttributes, fifoFields, settableAttributes } from './fifo.ts';
 import { validateMessage } from './messages.ts';
 import { Waiters } from './waiters.ts';
 
@@ -37,14 +40,22 @@ export interface QueueServiceOptions {
 
 export interface SendEntry {
   body: string;
+  /** Standard queues only (a FIFO queue allows 0). */
   delayS?: number;
   messageAttributes?: MessageAttributes;
+  /** FIFO: required. Standard: accepted and ignored. */
+  groupId?: string;
+  /** FIFO only: required unless the queue has contentBasedDeduplication. */
+  deduplicationId?: string;
 }
 
 export interface SentMessage {
+  /** For a duplicate sent within the deduplication window, the original message's id. */
   messageId: string;
   md5OfBody: string;
   md5OfMessageAttributes: string | undefined;
+  /** FIFO queues only. */
+  sequenceNumber?: string;
 }
 
 /** Per entry of a batch: its result, or why it was refused (the others still happen). */
@@ -99,6 +110,11 @@ export interface QueueService {
   stats(appId: string, name: string): Promise<QueueStats>;
   /** Names of the app's queues whose redrive policy targets this queue. */
   deadLetterSources(appId: string, name: string): Promise<string[]>;
+  /**
+   * Drops what the service remembers of an app's queues (call it after removing the app): its
+   * cached queues stop being served and its long polls end.
+   */
+  forgetApp(appId: string): void;
   /** Stops the sweep timer and ends every long poll. */
   close(): void;
 }
@@ -155,13 +171,15 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
     if (target === undefined || target.name === self) {
       throw queueInvalid(`Value ${policy.deadLetterTargetArn} for parameter RedrivePolicy is invalid: not another queue's ARN.`, 'attribute-value', 'redrivePolicy');
     }
-    if ((await store.getQueue(appId, target.name)) === undefined) {
+    const dlq = await store.getQueue(appId, target.name);
+    if (dlq === undefined) {
       throw queueInvalid(
         `Value ${JSON.stringify(policy)} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`,
         'attribute-value',
         'redrivePolicy',
       );
     }
+    checkDeadLetterType(attributes, dlq);
   };
 
   const service: QueueService = {
@@ -169,9 +187,10 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
     accountId,
     arn,
 
-    async createQueue(appId, name, given = {}) {
+    async createQueue(appId, name, asked = {}) {
       validateQueueName(name);
-      const attributes = resolveQueueAttributes(given);
+      const { given, base } = creationAttributes(name, asked);
+      const attributes = resolveQueueAttributes({ ...base, ...given });
       const existing = await store.getQueue(appId, name);
       if (existing !== undefined) return sameOrRefuse(existing, given);
       await deadLetterQueue(appId, name, attributes);
@@ -185,7 +204,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
         if (raced !== undefined) return sameOrRefuse(raced, given);
         throw error;
       }
-      logger.info({ appId, queue: name }, 'queue created');
+      logger.debug({ appId, queue: name }, 'queue created');
       return queue;
     },
 
@@ -213,8 +232,9 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
       return { queue, arn: arn(name), counts: await store.counts(queue.id, clock.now()) };
     },
 
-    async setAttributes(appId, name, given) {
+    async setAttributes(appId, name, asked) {
       const queue = await find(appId, name);
+      const given = settableAttributes(queue, asked);
       const attributes = resolveQueueAttributes(given, queue.attributes);
       // SQS removes a policy set to the empty string; the SQS layer passes that as undefined.
       if ('redrivePolicy' in given && given.redrivePolicy === undefined) delete attributes.redrivePolicy;
@@ -229,12 +249,14 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
 
     async send(appId, name, entries, { senderId = 'laambda' } = {}) {
       const queue = await find(appId, name);
+      if (queue.attributes.fifoQueue === true) return sendFifo(queue, entries, senderId);
       const now = clock.now();
       const rows: NewMessage[] = [];
       const results = entries.map((entry): EntryResult<SentMessage> => {
         try {
           const attributes = entry.messageAttributes ?? {};
           validateMessage(entry.body, attributes, queue.attributes.maximumMessageSize);
+          checkStandardFields(entry);
           const delayS = entry.delayS ?? queue.attributes.delayS;
           if (!Number.isInteger(delayS) || delayS < 0 || delayS > 900) {
             throw queueInvalid(`Value ${delayS} for parameter DelaySeconds is invalid. Reason: must be 0-900.`, 'parameter');
@@ -259,7 +281,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
           throw error;
         }
       });
-      await store.insertMessages(queue.id, rows);
+      await stored(queue, () => store.insertMessages(queue.id, rows));
       if (rows.length > 0) waiters.wake(queue.id);
       return results;
     },
@@ -293,6 +315,7 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
           max,
           visibilityTimeoutS: timeout,
           receipt,
+          ...(queue.attributes.fifoQueue === true ? { fifo: true } : {}),
           ...(redrive ? { redrive } : {}),
         });
         if (outcome.deadLettered > 0 && redrive) {
@@ -393,12 +416,76 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
       return sources;
     },
 
+    forgetApp(appId) {
+      const prefix = cacheKey(appId, '');
+      for (const [key, queue] of cache) {
+        if (!key.startsWith(prefix)) continue;
+        cache.delete(key);
+        waiters.wake(queue.id);
+      }
+    },
+
     close() {
       closed = true;
       if (sweep) clearInterval(sweep);
       waiters.wakeAll();
     },
   };
+
+  /**
+   * Runs a write against a cached queue; when it fails because the queue (or its app) is gone,
+   * the cache forgets the queue and the caller gets ERR_QUEUE_NOT_FOUND.
+   */
+  async function stored<T>(queue: Queue, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      const key = cacheKey(queue.appId, queue.name);
+      cache.delete(key);
+      if ((await store.getQueueById(queue.id)) === undefined) throw queueNotFound(queue.name);
+      throw error;
+    }
+  }
+
+  async function sendFifo(queue: Queue, entries: SendEntry[], senderId: string): Promise<Array<EntryResult<SentMessage>>> {
+    const now = clock.now();
+    const rows: NewFifoMessage[] = [];
+    const accepted: number[] = [];
+    const results: Array<EntryResult<SentMessage>> = entries.map((entry, index) => {
+      try {
+        const attributes = entry.messageAttributes ?? {};
+        validateMessage(entry.body, attributes, queue.attributes.maximumMessageSize);
+        const fields = fifoFields(queue.attributes, entry.body, entry);
+        const sent: SentMessage = { messageId: randomUUID(), md5OfBody: md5Hex(entry.body), md5OfMessageAttributes: md5OfMessageAttributes(attributes) };
+        rows.push({
+          messageId: sent.messageId,
+          md5OfBody: sent.md5OfBody,
+          md5OfMessageAttributes: sent.md5OfMessageAttributes,
+          body: entry.body,
+          messageAttributes: attributes,
+          senderId,
+          sentAt: now,
+          visibleAt: now + queue.attributes.delayS * 1000,
+          expiresAt: now + queue.attributes.retentionS * 1000,
+          ...fields,
+        });
+        accepted.push(index);
+        return { ok: true, ...sent };
+      } catch (error) {
+        if (error instanceof LaambdaError) return { ok: false, error };
+        throw error;
+      }
+    });
+    if (rows.length === 0) return results;
+    const inserted = await stored(queue, () => store.insertFifoMessages(queue.id, rows, now, DEDUPLICATION_WINDOW_MS));
+    inserted.forEach((outcome, i) => {
+      const index = accepted[i]!;
+      const result = results[index]!;
+      if (result.ok) results[index] = { ...result, messageId: outcome.messageId, sequenceNumber: outcome.sequenceNumber };
+    });
+    if (inserted.some((outcome) => !outcome.duplicate)) waiters.wake(queue.id);
+    return results;
+  }
 
   async function redriveTarget(queue: Queue): Promise<{ dlqId: string; dlqRetentionS: number; maxReceiveCount: number } | undefined> {
     const policy = queue.attributes.redrivePolicy;

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { LaambdaError } from '../../core/errors.ts';
 import { bucketsMigration } from './buckets.ts';
-import { queuesMigration } from './queues.ts';
+import { fifoQueuesMigration, queuesMigration } from './queues.ts';
 import { drainsMigration } from './drains.ts';
 import { logsMigration } from './logs.ts';
 import { metricsMigration } from './metrics.ts';
@@ -119,6 +119,7 @@ export const MIGRATIONS: readonly Migration[] = [
   logsMigration,
   drainsMigration,
   metricsMigration,
+  fifoQueuesMigration,
 ];
 
 export interface MigrateOptions {

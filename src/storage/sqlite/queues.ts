@@ -2,7 +2,9 @@
 // and back) by changing queue_id; it is hidden by pushing visible_at into the future.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type {
+  FifoInsertResult,
   MessageAttributes,
+  NewFifoMessage,
   NewMessage,
   Queue,
   QueueAttributes,
@@ -13,9 +15,10 @@ import type {
   ReceiveRequest,
   StoredMessage,
 } from '../../core/queues.ts';
-import { queueInvalid } from '../../core/queues.ts';
+import { formatSequenceNumber, queueInvalid } from '../../core/queues.ts';
 import { appMissing, guard, isForeignKeyViolation, isUniqueViolation, storageError } from './errors.ts';
 import type { Migration } from './migrations.ts';
+import { fifoCandidates, insertFifo } from './queue-fifo.ts';
 import type { Database } from './schema.ts';
 
 export interface QueuesTable {
@@ -26,6 +29,8 @@ export interface QueuesTable {
   attributes: string;
   created_at: number;
   modified_at: number;
+  /** FIFO queues: the last sequence number handed out (migration 8). */
+  fifo_sequence: number;
 }
 
 export interface QueueMessagesTable {
@@ -46,12 +51,27 @@ export interface QueueMessagesTable {
   receipt: string | null;
   /** The queue a dead-lettered message came from, for redrive back. */
   source_queue_id: string | null;
+  /** FIFO messages only (migration 8): MessageGroupId, MessageDeduplicationId, sequence counter. */
+  group_id: string | null;
+  deduplication_id: string | null;
+  sequence: number | null;
+}
+
+/** FIFO deduplication ids seen in the last 5 minutes; they outlive the messages (as in SQS). */
+export interface QueueDeduplicationTable {
+  queue_id: string;
+  /** The deduplication id, prefixed by the group under DeduplicationScope messageGroup. */
+  dedup_key: string;
+  message_id: string;
+  sequence: number;
+  expires_at: number;
 }
 
 /** The tables this store adds to the Database type. */
 export interface QueueTables {
   queues: QueuesTable;
   queue_messages: QueueMessagesTable;
+  queue_deduplication: QueueDeduplicationTable;
 }
 
 export const queuesMigration: Migration = {
@@ -91,6 +111,29 @@ export const queuesMigration: Migration = {
   },
 };
 
+export const fifoQueuesMigration: Migration = {
+  id: 8,
+  name: 'fifo queues',
+  async up(db) {
+    await db.schema.alterTable('queues').addColumn('fifo_sequence', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('queue_messages').addColumn('group_id', 'text').execute();
+    await db.schema.alterTable('queue_messages').addColumn('deduplication_id', 'text').execute();
+    await db.schema.alterTable('queue_messages').addColumn('sequence', 'bigint').execute();
+    // A FIFO receive walks a queue's visible messages in sequence order.
+    await db.schema.createIndex('queue_messages_sequence').on('queue_messages').columns(['queue_id', 'sequence']).execute();
+    await db.schema
+      .createTable('queue_deduplication')
+      .addColumn('queue_id', 'text', (c) => c.notNull().references('queues.id').onDelete('cascade'))
+      .addColumn('dedup_key', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('sequence', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('queue_deduplication_pk', ['queue_id', 'dedup_key'])
+      .execute();
+    await db.schema.createIndex('queue_deduplication_expires').on('queue_deduplication').column('expires_at').execute();
+  },
+};
+
 // Rows looked at per round of a receive: a few more than asked, since expired and dead-lettered
 // rows are skipped.
 const RECEIVE_SLACK = 10;
@@ -117,6 +160,7 @@ export class SqliteQueueStore implements QueueStore {
           attributes: JSON.stringify(queue.attributes),
           created_at: queue.createdAt,
           modified_at: queue.modifiedAt,
+          fifo_sequence: 0,
         })
         .execute();
     } catch (error) {
@@ -199,6 +243,12 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
+  insertFifoMessages(queueId: string, messages: NewFifoMessage[], now: number, windowMs: number): Promise<FifoInsertResult[]> {
+    return guard(`send to queue ${queueId}`, () =>
+      insertFifo(this.#db, queueId, messages, (message) => encodeAttributes(message.messageAttributes), { now, windowMs }),
+    );
+  }
+
   receive(request: ReceiveRequest): Promise<ReceiveOutcome> {
     return guard(`receive from queue ${request.queueId}`, () =>
       this.#db.transaction().execute(async (trx) => {
@@ -207,14 +257,16 @@ export class SqliteQueueStore implements QueueStore {
         // Each round either fills the batch or removes the rows it skipped, so it ends.
         for (let round = 0; round < 10 && delivered.length < request.max; round += 1) {
           const wanted = request.max - delivered.length;
-          const rows = await trx
-            .selectFrom('queue_messages')
-            .selectAll()
-            .where('queue_id', '=', request.queueId)
-            .where('visible_at', '<=', request.now)
-            .orderBy('visible_at')
-            .limit(wanted + RECEIVE_SLACK)
-            .execute();
+          const rows = request.fifo
+            ? await fifoCandidates(trx, request.queueId, request.now, wanted + RECEIVE_SLACK)
+            : await trx
+                .selectFrom('queue_messages')
+                .selectAll()
+                .where('queue_id', '=', request.queueId)
+                .where('visible_at', '<=', request.now)
+                .orderBy('visible_at')
+                .limit(wanted + RECEIVE_SLACK)
+                .execute();
           if (rows.length === 0) break;
           const take: Array<Selectable<QueueMessagesTable>> = [];
           const expired: string[] = [];
@@ -389,6 +441,7 @@ export class SqliteQueueStore implements QueueStore {
   sweepExpired(now: number): Promise<number> {
     return guard('remove expired messages', async () => {
       const result = await this.#db.deleteFrom('queue_messages').where('expires_at', '<=', now).executeTakeFirst();
+      await this.#db.deleteFrom('queue_deduplication').where('expires_at', '<=', now).execute();
       return Number(result.numDeletedRows);
     });
   }
@@ -437,6 +490,9 @@ function toMessage(row: Selectable<QueueMessagesTable>): StoredMessage {
     sentAt: Number(row.sent_at),
     receiveCount: Number(row.receive_count),
     firstReceivedAt: row.first_received_at === null ? undefined : Number(row.first_received_at),
+    ...(row.group_id !== null && row.sequence !== null
+      ? { fifo: { groupId: row.group_id, deduplicationId: row.deduplication_id ?? '', sequenceNumber: formatSequenceNumber(Number(row.sequence)) } }
+      : {}),
   };
 }
 
