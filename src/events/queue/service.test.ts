@@ -92,6 +92,43 @@ describe('QueueService', () => {
     assert.equal(second.nextToken, undefined);
   });
 
+  it('remembers a FIFO deduplication id for 5 minutes of its clock', async () => {
+    await service.createQueue(appId, 'window.fifo', { fifoQueue: true });
+    const send = async (body: string) => (await service.send(appId, 'window.fifo', [{ body, groupId: 'g', deduplicationId: 'd' }]))[0]!;
+    const first = await send('one');
+    assert.ok(first.ok);
+    now += 4 * 60_000 + 59_999;
+    const duplicate = await send('two');
+    assert.ok(duplicate.ok);
+    assert.equal(duplicate.messageId, first.messageId);
+    assert.equal(duplicate.sequenceNumber, first.sequenceNumber);
+    now += 1;
+    const fresh = await send('three');
+    assert.ok(fresh.ok);
+    assert.notEqual(fresh.messageId, first.messageId);
+    assert.ok(BigInt(fresh.sequenceNumber!) > BigInt(first.sequenceNumber!));
+    const received = await service.receive(appId, 'window.fifo', { max: 10 });
+    assert.deepEqual(received.map((m) => m.body), ['one', 'three']);
+  });
+
+  it('stops serving the queues of a removed app once told to forget it', async () => {
+    const gone = (await storage.apps.create({ name: 'gone', domain: null })).id;
+    await service.createQueue(gone, 'cached');
+    await service.getQueue(gone, 'cached');
+    await storage.apps.remove(gone);
+    service.forgetApp(gone);
+    await assert.rejects(service.getQueue(gone, 'cached'), { code: 'ERR_QUEUE_NOT_FOUND' });
+  });
+
+  it('answers ERR_QUEUE_NOT_FOUND when a send finds its cached queue removed with its app', async () => {
+    const gone = (await storage.apps.create({ name: 'gone-too', domain: null })).id;
+    await service.createQueue(gone, 'cached');
+    await service.getQueue(gone, 'cached');
+    await storage.apps.remove(gone);
+    await assert.rejects(service.send(gone, 'cached', [{ body: 'x' }]), { code: 'ERR_QUEUE_NOT_FOUND' });
+    await assert.rejects(service.getQueue(gone, 'cached'), { code: 'ERR_QUEUE_NOT_FOUND' });
+  });
+
   it('ends a long poll when the service closes', async () => {
     const local = createQueueService({ store: storage.queues, region: 'eu-west-1', accountId: '1', sweepIntervalMs: 0 });
     await local.createQueue(appId, 'closing');
