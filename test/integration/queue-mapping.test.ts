@@ -237,6 +237,43 @@ describe('queue → function mappings', () => {
     await mappings.sync(appId, []);
   });
 
+  it('delivers a FIFO group in order, with the FIFO record attributes', async () => {
+    const appId = await app('fifo-order');
+    await service.createQueue(appId, 'steps.fifo', { fifoQueue: true, visibilityTimeoutS: 30 });
+    await mappings.sync(appId, [{ functionName: 'collect', functionTimeoutS: 1, source: source('steps.fifo', { batchSize: 3 }) }]);
+    const from = calls.length;
+    const bodies = Array.from({ length: 7 }, (_, i) => `step ${i}`);
+    const sent = await service.send(appId, 'steps.fifo', bodies.map((body, i) => ({ body, groupId: 'order-1', deduplicationId: `step-${i}` })));
+    assert.ok(sent.every((result) => result.ok));
+    await drained(appId, 'steps.fifo');
+    const delivered = calls.slice(from).filter((call) => call.fn === 'collect').flatMap((call) => call.event.Records);
+    assert.deepEqual(delivered.map((r) => r.body), bodies);
+    const record = delivered[0]!;
+    assert.equal(record.attributes.MessageGroupId, 'order-1');
+    assert.equal(record.attributes.MessageDeduplicationId, 'step-0');
+    assert.match(record.attributes.SequenceNumber!, /^\d{20}$/);
+    await mappings.sync(appId, []);
+  });
+
+  it('returns a failed FIFO message with the rest of its group, in order, and deletes the other groups', async () => {
+    const appId = await app('fifo-failure');
+    await service.createQueue(appId, 'flow.fifo', { fifoQueue: true, contentBasedDeduplication: true, visibilityTimeoutS: 1 });
+    await mappings.sync(appId, [{ functionName: 'flaky', functionTimeoutS: 1, source: source('flow.fifo', { reportBatchItemFailures: true }) }]);
+    const from = calls.length;
+    await service.send(appId, 'flow.fifo', [
+      { body: 'g1', groupId: 'g' },
+      { body: 'fail g2', groupId: 'g' },
+      { body: 'g3', groupId: 'g' },
+      { body: 'h1', groupId: 'h' },
+    ]);
+    const [first, second] = await invocations('flaky', 2, from);
+    assert.deepEqual(first!.event.Records.map((r) => r.body), ['g1', 'fail g2', 'g3', 'h1']);
+    assert.deepEqual(second!.event.Records.map((r) => r.body), ['fail g2', 'g3']);
+    assert.ok(second!.event.Records.every((r) => r.attributes.ApproximateReceiveCount === '2'));
+    await drained(appId, 'flow.fifo');
+    await mappings.sync(appId, []);
+  });
+
   it("refuses a queue whose visibility timeout is shorter than the function's timeout", async () => {
     assert.throws(
       () => validateMapping({ ...DEFAULT_QUEUE_ATTRIBUTES, visibilityTimeoutS: 30 }, 60),

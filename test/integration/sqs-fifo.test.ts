@@ -142,6 +142,16 @@ describe('FIFO queues', () => {
     assert.deepEqual(bodies(await receive(url)), ['a3'], 'group a continues after its messages were deleted');
   });
 
+  it('answers a long poll waiting on an in-flight group as soon as that message is deleted', async () => {
+    const url = await fifoQueue('waiting.fifo');
+    await send(url, 'w1', 'g');
+    await send(url, 'w2', 'g');
+    const held = await receive(url, 1);
+    const pending = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+    await remove(url, held);
+    assert.deepEqual(bodies((await pending).Messages ?? []), ['w2']);
+  });
+
   it('unblocks a group when the visibility timeout of its message runs out', async () => {
     const url = await fifoQueue('visible.fifo', { VisibilityTimeout: '30' });
     await send(url, 'x1', 'g');

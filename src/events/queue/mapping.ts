@@ -2,6 +2,8 @@
 // receiver per mapping gathers batches (BatchSize, MaximumBatchingWindowInSeconds) and runs up to
 // MaximumConcurrency invocations at once. Success deletes the batch; a function error leaves it
 // to reappear after the visibility timeout (and the queue's redrive policy dead-letters it).
+// FIFO order needs nothing more here: the queue hands out no message of a group while another is
+// in flight, so concurrent batches never share a group.
 import type { QueueEventSource } from '../../core/app.ts';
 import { LaambdaError } from '../../core/errors.ts';
 import { silentLogger, systemClock, type Clock, type Logger } from '../../core/ports.ts';
@@ -175,7 +177,8 @@ export function createQueueMappings(options: QueueMappingsOptions): QueueMapping
         status.lastErrorAt = clock.now();
         return;
       }
-      done = batch.filter((message) => !failed.has(message.messageId));
+      const held = spec.source.queue.endsWith('.fifo') ? withRestOfGroup(failed, batch) : failed;
+      done = batch.filter((message) => !held.has(message.messageId));
     }
     if (done.length === 0) return;
     const results = await service.deleteMessages(appId, spec.source.queue, done.map((message) => message.receiptHandle));
@@ -240,6 +243,22 @@ export function failedItems(payload: Buffer, batch: ReceivedMessage[]): Set<stri
     failed.add(id);
   }
   return failed;
+}
+
+/**
+ * A FIFO group must not skip ahead: a failed message keeps every later message of its group in
+ * the batch from being deleted, so they all come back, in order, after the visibility timeout.
+ */
+export function withRestOfGroup(failed: Set<string>, batch: ReceivedMessage[]): Set<string> {
+  const held = new Set(failed);
+  const stopped = new Set<string>();
+  for (const message of batch) {
+    const group = message.fifo?.groupId;
+    if (group === undefined) continue;
+    if (stopped.has(group)) held.add(message.messageId);
+    else if (failed.has(message.messageId)) stopped.add(group);
+  }
+  return held;
 }
 
 function describe(error: unknown, payload: Buffer): string {

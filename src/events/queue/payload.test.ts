@@ -47,6 +47,40 @@ describe('buildSqsEvent', () => {
     assert.equal(JSON.stringify(event), JSON.stringify(sample));
   });
 
+  it('adds the FIFO attributes of the Lambda developer guide FIFO sample, in its order', () => {
+    const event = buildSqsEvent(
+      [
+        {
+          messageId: '11d6ee51-4cc7-4302-9e22-7cd8afdaadf5',
+          receiptHandle: 'AQEBBX8nesZEXmkhsmZeyIE8iQAMig7qw',
+          body: 'Test message.',
+          messageAttributes: {},
+          md5OfBody: md5Hex('Test message.'),
+          md5OfMessageAttributes: undefined,
+          senderId: 'AIDAIO23YVJENQZJOL4VO',
+          sentAt: 1573251510774,
+          receiveCount: 1,
+          firstReceivedAt: 1573251510774,
+          fifo: { groupId: '1', deduplicationId: '1', sequenceNumber: '18849496460467696128' },
+        },
+      ],
+      'arn:aws:sqs:us-east-2:123456789012:fifo.fifo',
+      'us-east-2',
+    );
+    assert.equal(
+      JSON.stringify(event.Records[0]!.attributes),
+      JSON.stringify({
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '1573251510774',
+        SequenceNumber: '18849496460467696128',
+        MessageGroupId: '1',
+        SenderId: 'AIDAIO23YVJENQZJOL4VO',
+        MessageDeduplicationId: '1',
+        ApproximateFirstReceiveTimestamp: '1573251510774',
+      }),
+    );
+  });
+
   it('sends binary attributes in base64', () => {
     const event = buildSqsEvent(
       [

@@ -10,6 +10,10 @@ export interface SqsRecord {
     SentTimestamp: string;
     SenderId: string;
     ApproximateFirstReceiveTimestamp: string;
+    /** FIFO queues only, as Lambda sends them. */
+    SequenceNumber?: string;
+    MessageGroupId?: string;
+    MessageDeduplicationId?: string;
   };
   messageAttributes: Record<
     string,
@@ -44,10 +48,13 @@ export function buildSqsEvent(messages: ReceivedMessage[], queueArn: string, reg
         messageId: message.messageId,
         receiptHandle: message.receiptHandle,
         body: message.body,
+        // Lambda's FIFO records put SequenceNumber and MessageGroupId before SenderId.
         attributes: {
           ApproximateReceiveCount: String(message.receiveCount),
           SentTimestamp: String(message.sentAt),
+          ...(message.fifo ? { SequenceNumber: message.fifo.sequenceNumber, MessageGroupId: message.fifo.groupId } : {}),
           SenderId: message.senderId,
+          ...(message.fifo ? { MessageDeduplicationId: message.fifo.deduplicationId } : {}),
           ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
         },
         messageAttributes,

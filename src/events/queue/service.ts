@@ -342,7 +342,9 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
       const receipts = handles.map(decodeReceiptHandle);
       const valid = receipts.filter((receipt) => receipt !== undefined);
       // A stale handle (the message was received again since, or is gone) deletes nothing, as in SQS.
-      await store.deleteMessages(queue.id, valid);
+      const deleted = await store.deleteMessages(queue.id, valid);
+      // A FIFO group whose in-flight messages are gone may hand out its next ones.
+      if (deleted > 0 && queue.attributes.fifoQueue === true) waiters.wake(queue.id);
       return receipts.map((receipt, index) =>
         receipt === undefined ? { ok: false, error: invalidHandle(handles[index]!) } : { ok: true },
       );
