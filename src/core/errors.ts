@@ -257,7 +257,7 @@ export const ERROR_CODES = {
   ERR_QUEUE_INVALID: {
     status: 400,
     kind: 'user',
-    fix: 'Name queues with 1-80 letters, digits, - and _ (FIFO queues are not supported yet) and keep attributes within the SQS ranges shown.',
+    fix: 'Name queues with 1-80 letters, digits, - and _ (a FIFO queue: NAME.fifo with FifoQueue=true), send to FIFO queues with a MessageGroupId and a MessageDeduplicationId (or turn on ContentBasedDeduplication), and keep attributes within the SQS ranges shown.',
   },
   ERR_BUCKET_NOT_FOUND: {
     status: 404,
