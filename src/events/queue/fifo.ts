@@ -1,13 +1,20 @@
 // FIFO queue rules with SQS's wording: which attributes a FIFO queue is created with, and what a
 // message sent to one must carry (MessageGroupId, a deduplication id, no per-message delay).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { LaambdaError } from '../../core/errors.ts';
 import {
   DEFAULT_FIFO_ATTRIBUTES,
   isFifoName,
+  md5Hex,
+  md5OfMessageAttributes,
   queueInvalid,
+  type FifoInsertResult,
+  type NewFifoMessage,
   type Queue,
   type QueueAttributes,
 } from '../../core/queues.ts';
+import { validateMessage } from './messages.ts';
+import type { EntryResult, SendEntry, SentMessage } from './service.ts';
 
 /**
  * The attributes CreateQueue was given, checked against the name's type and with `fifoQueue:
@@ -106,4 +113,54 @@ export function checkStandardFields(entry: FifoSendFields): void {
       'parameter',
     );
   }
+}
+
+export interface SendFifoOptions {
+  queue: Queue;
+  entries: SendEntry[];
+  senderId: string;
+  now: number;
+  /** Stores the accepted messages in one transaction (QueueStore.insertFifoMessages). */
+  insert(rows: NewFifoMessage[], now: number): Promise<FifoInsertResult[]>;
+}
+
+/**
+ * A send to a FIFO queue: each entry checked on its own, the accepted ones stored in order;
+ * a duplicate's result carries the original message's id and sequence number.
+ */
+export async function sendFifo(options: SendFifoOptions): Promise<{ results: Array<EntryResult<SentMessage>>; enqueued: boolean }> {
+  const { queue, entries, senderId, now } = options;
+  const rows: NewFifoMessage[] = [];
+  const accepted: number[] = [];
+  const results: Array<EntryResult<SentMessage>> = entries.map((entry, index) => {
+    try {
+      const attributes = entry.messageAttributes ?? {};
+      validateMessage(entry.body, attributes, queue.attributes.maximumMessageSize);
+      const fields = fifoFields(queue.attributes, entry.body, entry);
+      const sent: SentMessage = { messageId: randomUUID(), md5OfBody: md5Hex(entry.body), md5OfMessageAttributes: md5OfMessageAttributes(attributes) };
+      rows.push({
+        ...sent,
+        body: entry.body,
+        messageAttributes: attributes,
+        senderId,
+        sentAt: now,
+        visibleAt: now + queue.attributes.delayS * 1000,
+        expiresAt: now + queue.attributes.retentionS * 1000,
+        ...fields,
+      });
+      accepted.push(index);
+      return { ok: true, ...sent };
+    } catch (error) {
+      if (error instanceof LaambdaError) return { ok: false, error };
+      throw error;
+    }
+  });
+  if (rows.length === 0) return { results, enqueued: false };
+  const inserted = await options.insert(rows, now);
+  inserted.forEach((outcome, i) => {
+    const index = accepted[i]!;
+    const result = results[index]!;
+    if (result.ok) results[index] = { ...result, messageId: outcome.messageId, sequenceNumber: outcome.sequenceNumber };
+  });
+  return { results, enqueued: inserted.some((outcome) => !outcome.duplicate) };
 }

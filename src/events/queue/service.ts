@@ -16,7 +16,6 @@ import {
   resolveQueueAttributes,
   validateQueueName,
   type MessageAttributes,
-  type NewFifoMessage,
   type NewMessage,
   type Queue,
   type QueueAttributes,
@@ -24,7 +23,7 @@ import {
   type QueueStore,
   type ReceivedMessage,
 } from '../../core/queues.ts';
-import { checkDeadLetterType, checkStandardFields, creationAttributes, fifoFields, settableAttributes } from './fifo.ts';
+import { checkDeadLetterType, checkStandardFields, creationAttributes, sendFifo, settableAttributes } from './fifo.ts';
 import { validateMessage } from './messages.ts';
 import { Waiters } from './waiters.ts';
 
@@ -249,7 +248,17 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
 
     async send(appId, name, entries, { senderId = 'laambda' } = {}) {
       const queue = await find(appId, name);
-      if (queue.attributes.fifoQueue === true) return sendFifo(queue, entries, senderId);
+      if (queue.attributes.fifoQueue === true) {
+        const { results, enqueued } = await sendFifo({
+          queue,
+          entries,
+          senderId,
+          now: clock.now(),
+          insert: (rows, now) => stored(queue, () => store.insertFifoMessages(queue.id, rows, now, DEDUPLICATION_WINDOW_MS)),
+        });
+        if (enqueued) waiters.wake(queue.id);
+        return results;
+      }
       const now = clock.now();
       const rows: NewMessage[] = [];
       const results = entries.map((entry): EntryResult<SentMessage> => {
@@ -447,46 +456,6 @@ export function createQueueService(options: QueueServiceOptions): QueueService {
       if ((await store.getQueueById(queue.id)) === undefined) throw queueNotFound(queue.name);
       throw error;
     }
-  }
-
-  async function sendFifo(queue: Queue, entries: SendEntry[], senderId: string): Promise<Array<EntryResult<SentMessage>>> {
-    const now = clock.now();
-    const rows: NewFifoMessage[] = [];
-    const accepted: number[] = [];
-    const results: Array<EntryResult<SentMessage>> = entries.map((entry, index) => {
-      try {
-        const attributes = entry.messageAttributes ?? {};
-        validateMessage(entry.body, attributes, queue.attributes.maximumMessageSize);
-        const fields = fifoFields(queue.attributes, entry.body, entry);
-        const sent: SentMessage = { messageId: randomUUID(), md5OfBody: md5Hex(entry.body), md5OfMessageAttributes: md5OfMessageAttributes(attributes) };
-        rows.push({
-          messageId: sent.messageId,
-          md5OfBody: sent.md5OfBody,
-          md5OfMessageAttributes: sent.md5OfMessageAttributes,
-          body: entry.body,
-          messageAttributes: attributes,
-          senderId,
-          sentAt: now,
-          visibleAt: now + queue.attributes.delayS * 1000,
-          expiresAt: now + queue.attributes.retentionS * 1000,
-          ...fields,
-        });
-        accepted.push(index);
-        return { ok: true, ...sent };
-      } catch (error) {
-        if (error instanceof LaambdaError) return { ok: false, error };
-        throw error;
-      }
-    });
-    if (rows.length === 0) return results;
-    const inserted = await stored(queue, () => store.insertFifoMessages(queue.id, rows, now, DEDUPLICATION_WINDOW_MS));
-    inserted.forEach((outcome, i) => {
-      const index = accepted[i]!;
-      const result = results[index]!;
-      if (result.ok) results[index] = { ...result, messageId: outcome.messageId, sequenceNumber: outcome.sequenceNumber };
-    });
-    if (inserted.some((outcome) => !outcome.duplicate)) waiters.wake(queue.id);
-    return results;
   }
 
   async function redriveTarget(queue: Queue): Promise<{ dlqId: string; dlqRetentionS: number; maxReceiveCount: number } | undefined> {
