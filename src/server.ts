@@ -182,7 +182,10 @@ export async function startServer(options: ServerOptions): Promise<PlatformServe
         // Sources follow the live release, one change at a time per app.
         const previous = applying.get(appId) ?? Promise.resolve();
         const next = previous.then(async () => {
-          if (runnable === undefined) await drains.forgetApp(appId);
+          if (runnable === undefined) {
+            await drains.forgetApp(appId);
+            plane?.queues.forgetApp(appId);
+          }
           if (plane === undefined) return;
           if (runnable?.definition === undefined) await plane.sources.remove(appId);
           else await plane.sources.apply(sourceApp(appId, runnable.app.name, liveFunctions(runnable)));

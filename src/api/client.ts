@@ -285,7 +285,7 @@ export function createApiClient(options: ApiClientOptions) {
       list: (app: string) => call<ApiQueue[]>('GET', `apps/${path(app)}/queues`),
       create: (app: string, name: string, settings: QueueSettings = {}) => call<ApiQueue>('POST', `apps/${path(app)}/queues`, { json: { name, ...settings } }),
       remove: (app: string, name: string) => call<void>('DELETE', `apps/${path(app)}/queues/${path(name)}`),
-      send: (app: string, name: string, message: { body: string; delayS?: number }) =>
+      send: (app: string, name: string, message: { body: string; delayS?: number; groupId?: string; deduplicationId?: string }) =>
         call<{ messageId: string }>('POST', `apps/${path(app)}/queues/${path(name)}/messages`, { json: message }),
       purge: (app: string, name: string) => call<{ purged: number }>('POST', `apps/${path(app)}/queues/${path(name)}/purge`),
       redrive: (app: string, name: string) => call<{ moved: number }>('POST', `apps/${path(app)}/queues/${path(name)}/redrive`),

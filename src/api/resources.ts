@@ -18,7 +18,12 @@ const CreateQueue = z.strictObject({
   deadLetterQueue: z.string().min(1).optional().describe('A DLQ (created when missing) for messages received maxReceiveCount times.'),
   maxReceiveCount: z.int().min(1).max(1000).optional(),
 });
-const SendMessage = z.strictObject({ body: z.string(), delayS: z.int().min(0).max(900).optional() });
+const SendMessage = z.strictObject({
+  body: z.string(),
+  delayS: z.int().min(0).max(900).optional(),
+  groupId: z.string().min(1).max(128).optional().describe('FIFO queues: the MessageGroupId (required there).'),
+  deduplicationId: z.string().min(1).max(128).optional().describe('FIFO queues: the MessageDeduplicationId, unless the queue deduplicates by content.'),
+});
 const CreateBucket = z.strictObject({ name: z.string().min(1) });
 const ObjectQuery = z.object({ key: z.string().min(1) });
 const ListObjectsQuery = z.object({ prefix: z.string().optional() });

@@ -262,7 +262,13 @@ export interface PlatformServices {
     list(principal: Principal, app: string): Promise<QueueView[]>;
     create(principal: Principal, app: string, name: string, settings: QueueSettings): Promise<QueueView>;
     remove(principal: Principal, app: string, name: string): Promise<void>;
-    send(principal: Principal, app: string, name: string, message: { body: string; delayS?: number }): Promise<{ messageId: string }>;
+    /** FIFO queues need `groupId`, and `deduplicationId` unless they deduplicate by content. */
+    send(
+      principal: Principal,
+      app: string,
+      name: string,
+      message: { body: string; delayS?: number; groupId?: string; deduplicationId?: string },
+    ): Promise<{ messageId: string }>;
     purge(principal: Principal, app: string, name: string): Promise<{ purged: number }>;
     /** Moves a dead-letter queue's messages back to the queues they came from. */
     redrive(principal: Principal, app: string, name: string): Promise<{ moved: number }>;

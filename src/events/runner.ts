@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { BucketEventSource, EventSource, QueueEventSource, ScheduleEventSource } from '../core/app.ts';
 import type { Destination } from '../core/app.ts';
 import { isLaambdaError } from '../core/errors.ts';
+import { isFifoName } from '../core/queues.ts';
 import type { Logger } from '../core/ports.ts';
 import { matchesSource, s3Event } from './bucket/notifications.ts';
 import type { BucketService } from './bucket/service.ts';
@@ -153,7 +154,10 @@ export class EventSources {
     await this.#ensure(app, `queue:${name}`, async () => {
       await queues.getQueue(app.appId, name).catch(async (error: unknown) => {
         if (!isLaambdaError(error) || error.code !== 'ERR_QUEUE_NOT_FOUND') throw error;
-        await queues.createQueue(app.appId, name, visibilityTimeoutS === undefined ? {} : { visibilityTimeoutS });
+        await queues.createQueue(app.appId, name, {
+          ...(visibilityTimeoutS === undefined ? {} : { visibilityTimeoutS }),
+          ...(isFifoName(name) ? { fifoQueue: true } : {}),
+        });
         logger.debug({ app: app.appName, queue: name }, 'queue created for a declared source');
       });
     });

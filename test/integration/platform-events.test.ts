@@ -150,6 +150,22 @@ describe('event sources on laambda server', () => {
     await assert.rejects(other.sqs.send(new SendMessageCommand({ QueueUrl: resultsUrl, MessageBody: 'intruder' })), { name: 'QueueDoesNotExist' });
   });
 
+  it('creates a FIFO queue a source declares, and delivers each group in order', async () => {
+    const added = await harness.api('POST', '/apps/shop/functions/work/event-sources', { source: 'queue:orders.fifo' });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    const { QueueUrl } = await shop.sqs.send(new GetQueueUrlCommand({ QueueName: 'orders.fifo' }));
+    await shop.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: ['a-1', 'b-1', 'a-2', 'b-2', 'a-3'].map((body, i) => ({ Id: String(i), MessageBody: body, MessageGroupId: body[0], MessageDeduplicationId: body })),
+      }),
+    );
+    const done = (await reports('work', 5)).filter((r) => r.queue === 'orders.fifo').map((r) => String(r.body));
+    assert.deepEqual(done.filter((b) => b.startsWith('a')), ['a-1', 'a-2', 'a-3']);
+    assert.deepEqual(done.filter((b) => b.startsWith('b')), ['b-1', 'b-2']);
+    await harness.api('POST', '/apps/shop/functions/work/event-sources/remove', { source: 'queue:orders.fifo' });
+  });
+
   it("removes a destroyed app's object data, and keeps what other apps still use", async () => {
     assert.equal((await harness.api('POST', '/apps', { name: 'temp' })).status, 201);
     const temp = clients((await harness.api('POST', '/apps/temp/keys')).body as Key);

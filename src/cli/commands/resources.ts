@@ -80,12 +80,19 @@ export function registerResources(program: Command, run: Run): void {
       .description('send a message to a queue')
       .argument('<name>', 'the queue')
       .argument('<body>', 'the message body; - reads it from stdin')
-      .option('--delay <seconds>', 'deliver after this many seconds (0-900)', wholeNumber('the delay')),
-  ).action((name: string, body: string, flags: AppFlags & { delay?: number }) =>
+      .option('--delay <seconds>', 'deliver after this many seconds (0-900; standard queues)', wholeNumber('the delay'))
+      .option('--group <id>', 'FIFO queues: the message group (MessageGroupId)')
+      .option('--dedup <id>', 'FIFO queues: the deduplication id, unless the queue deduplicates by content'),
+  ).action((name: string, body: string, flags: AppFlags & { delay?: number; group?: string; dedup?: string }) =>
     run(async () => {
       const app = await targetApp(flags);
       const text = body === '-' ? await readStdin() : body;
-      const sent = await connect().queues.send(app, name, { body: text, ...(flags.delay === undefined ? {} : { delayS: flags.delay }) });
+      const sent = await connect().queues.send(app, name, {
+        body: text,
+        ...(flags.delay === undefined ? {} : { delayS: flags.delay }),
+        ...(flags.group === undefined ? {} : { groupId: flags.group }),
+        ...(flags.dedup === undefined ? {} : { deduplicationId: flags.dedup }),
+      });
       if (flags.json) printJson(sent);
       else out(ok(`sent ${sent.messageId} to ${name}`));
       return EXIT.ok;

@@ -2,7 +2,7 @@
 // services the S3 and SQS endpoints use, seen through an API token instead of an access key.
 import { Readable } from 'node:stream';
 import { LaambdaError } from '../../core/errors.ts';
-import type { Queue } from '../../core/queues.ts';
+import { isFifoName, type Queue } from '../../core/queues.ts';
 import type { StoredObject } from '../../core/buckets.ts';
 import type { ObjectView, PlatformServices, QueueView } from '../../core/services.ts';
 import { isBucketError } from '../../events/bucket/errors.ts';
@@ -73,10 +73,13 @@ export function resourceServices(context: ServiceContext): Services {
         if (settings.maxReceiveCount !== undefined && settings.deadLetterQueue === undefined) {
           throw new LaambdaError('ERR_QUEUE_INVALID', 'a max receive count needs a dead-letter queue to move messages to: name it with --dlq');
         }
+        const fifo = (queueName: string) => (isFifoName(queueName) ? { fifoQueue: true } : {});
         if (settings.deadLetterQueue !== undefined) {
-          await queues.getQueue(app.id, settings.deadLetterQueue).catch(() => queues.createQueue(app.id, settings.deadLetterQueue ?? ''));
+          const dlq = settings.deadLetterQueue;
+          await queues.getQueue(app.id, dlq).catch(() => queues.createQueue(app.id, dlq, fifo(dlq)));
         }
         const queue = await queues.createQueue(app.id, name, {
+          ...fifo(name),
           ...(settings.visibilityTimeoutS === undefined ? {} : { visibilityTimeoutS: settings.visibilityTimeoutS }),
           ...(settings.delayS === undefined ? {} : { delayS: settings.delayS }),
           ...(settings.retentionS === undefined ? {} : { retentionS: settings.retentionS }),
@@ -92,7 +95,13 @@ export function resourceServices(context: ServiceContext): Services {
       },
       async send(principal, appName, name, message) {
         const app = await context.app(principal, appName);
-        const [result] = await events().queues.send(app.id, name, [{ body: message.body, ...(message.delayS === undefined ? {} : { delayS: message.delayS }) }], {
+        const entry = {
+          body: message.body,
+          ...(message.delayS === undefined ? {} : { delayS: message.delayS }),
+          ...(message.groupId === undefined ? {} : { groupId: message.groupId }),
+          ...(message.deduplicationId === undefined ? {} : { deduplicationId: message.deduplicationId }),
+        };
+        const [result] = await events().queues.send(app.id, name, [entry], {
           senderId: principal.name,
         });
         if (result === undefined) throw new LaambdaError('ERR_PLATFORM_INTERNAL', 'the queue answered no result for one message');
