@@ -1,7 +1,7 @@
 // The FIFO parts of the SQLite queue store: inserts that deduplicate and number messages, and
 // the choice of which visible messages a FIFO receive may hand out.
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import { formatSequenceNumber, type FifoInsertResult, type NewFifoMessage } from '../../core/queues.ts';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { formatSequenceNumber, type FifoInsertResult, type NewFifoMessage, type NewMessage } from '../../core/queues.ts';
 import type { QueueMessagesTable } from './queues.ts';
 import type { Database } from './schema.ts';
 
@@ -10,7 +10,7 @@ export function insertFifo(
   db: Kysely<Database>,
   queueId: string,
   messages: NewFifoMessage[],
-  encode: (message: NewFifoMessage) => string | null,
+  row: (message: NewMessage) => Insertable<QueueMessagesTable>,
   window: { now: number; windowMs: number },
 ): Promise<FifoInsertResult[]> {
   return db.transaction().execute(async (trx) => {
@@ -44,25 +44,7 @@ export function insertFifo(
         .execute();
       await trx
         .insertInto('queue_messages')
-        .values({
-          id: message.messageId,
-          queue_id: queueId,
-          body: message.body,
-          attributes: encode(message),
-          md5_body: message.md5OfBody,
-          md5_attributes: message.md5OfMessageAttributes ?? null,
-          sender_id: message.senderId,
-          sent_at: message.sentAt,
-          visible_at: message.visibleAt,
-          expires_at: message.expiresAt,
-          receive_count: 0,
-          first_received_at: null,
-          receipt: null,
-          source_queue_id: null,
-          group_id: message.groupId,
-          deduplication_id: message.deduplicationId,
-          sequence,
-        })
+        .values({ ...row(message), group_id: message.groupId, deduplication_id: message.deduplicationId, sequence })
         .execute();
       results.push({ messageId: message.messageId, sequenceNumber: formatSequenceNumber(sequence), duplicate: false });
     }

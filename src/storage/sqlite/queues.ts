@@ -1,6 +1,6 @@
 // SQLite storage of queues and messages. A message row moves between queues (redrive to a DLQ
 // and back) by changing queue_id; it is hidden by pushing visible_at into the future.
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type {
   FifoInsertResult,
   MessageAttributes,
@@ -222,22 +222,7 @@ export class SqliteQueueStore implements QueueStore {
       await this.#db
         .insertInto('queue_messages')
         .values(
-          messages.map((message) => ({
-            id: message.messageId,
-            queue_id: queueId,
-            body: message.body,
-            attributes: encodeAttributes(message.messageAttributes),
-            md5_body: message.md5OfBody,
-            md5_attributes: message.md5OfMessageAttributes ?? null,
-            sender_id: message.senderId,
-            sent_at: message.sentAt,
-            visible_at: message.visibleAt,
-            expires_at: message.expiresAt,
-            receive_count: 0,
-            first_received_at: null,
-            receipt: null,
-            source_queue_id: null,
-          })),
+          messages.map((message) => messageRow(queueId, message)),
         )
         .execute();
     });
@@ -245,7 +230,7 @@ export class SqliteQueueStore implements QueueStore {
 
   insertFifoMessages(queueId: string, messages: NewFifoMessage[], now: number, windowMs: number): Promise<FifoInsertResult[]> {
     return guard(`send to queue ${queueId}`, () =>
-      insertFifo(this.#db, queueId, messages, (message) => encodeAttributes(message.messageAttributes), { now, windowMs }),
+      insertFifo(this.#db, queueId, messages, (message) => messageRow(queueId, message), { now, windowMs }),
     );
   }
 
@@ -497,6 +482,26 @@ function toMessage(row: Selectable<QueueMessagesTable>): StoredMessage {
 }
 
 type EncodedAttribute = { t: string; s?: string; b?: string };
+
+/** The row of a new message, never received yet (FIFO inserts add group, dedup id and sequence). */
+function messageRow(queueId: string, message: NewMessage): Insertable<QueueMessagesTable> {
+  return {
+    id: message.messageId,
+    queue_id: queueId,
+    body: message.body,
+    attributes: encodeAttributes(message.messageAttributes),
+    md5_body: message.md5OfBody,
+    md5_attributes: message.md5OfMessageAttributes ?? null,
+    sender_id: message.senderId,
+    sent_at: message.sentAt,
+    visible_at: message.visibleAt,
+    expires_at: message.expiresAt,
+    receive_count: 0,
+    first_received_at: null,
+    receipt: null,
+    source_queue_id: null,
+  };
+}
 
 function encodeAttributes(attributes: MessageAttributes): string | null {
   const entries = Object.entries(attributes);
