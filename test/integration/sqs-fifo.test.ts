@@ -18,12 +18,11 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 
-import { createKeyAuthenticate, type AwsKeyCredential } from '../../src/aws/auth.ts';
-import { createSqsHandler } from '../../src/aws/sqs/index.ts';
+import type { AwsKeyCredential } from '../../src/aws/auth.ts';
 import type { PlatformStorage } from '../../src/core/platform.ts';
 import { createQueueService, type QueueService } from '../../src/events/queue/index.ts';
 import { createSqliteStorage } from '../../src/storage/index.ts';
-import { startAwsServer, type TestAwsServer } from '../support/aws.ts';
+import { rejectsWith, startSqsServer, type TestAwsServer } from '../support/aws.ts';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -34,14 +33,6 @@ let server: TestAwsServer;
 let sqs: SQSClient;
 let now = 1_700_000_000_000;
 const clock = { now: () => now, monotonic: () => now };
-
-async function rejectsWith(promise: Promise<unknown>, name: string): Promise<void> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${name}`),
-    (e: unknown) => e,
-  );
-  assert.equal((error as Error).name, name, (error as Error).message);
-}
 
 async function fifoQueue(name: string, attributes: Record<string, string> = {}): Promise<string> {
   const out = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ...attributes } }));
@@ -76,19 +67,9 @@ before(async () => {
   const appId = (await storage.apps.create({ name: 'shop', domain: null })).id;
   const keys: Record<string, AwsKeyCredential> = { AKIDSHOP: { secretAccessKey: 'shop-secret', appId } };
   service = createQueueService({ store: storage.queues, region: REGION, accountId: ACCOUNT, clock, sweepIntervalMs: 0 });
-  let endpoint = '';
-  server = await startAwsServer(
-    createSqsHandler({
-      service,
-      authenticate: createKeyAuthenticate({ credentialFor: async (id) => keys[id], now: () => Date.now() }),
-      region: REGION,
-      accountId: ACCOUNT,
-      queueUrl: (name) => `${endpoint}/${ACCOUNT}/${name}`,
-    }),
-  );
-  endpoint = server.endpoint;
+  server = await startSqsServer(service, keys);
   sqs = new SQSClient({
-    endpoint,
+    endpoint: server.endpoint,
     region: REGION,
     credentials: { accessKeyId: 'AKIDSHOP', secretAccessKey: 'shop-secret' },
     maxAttempts: 1,

@@ -25,12 +25,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 
-import { createKeyAuthenticate, type AwsKeyCredential } from '../../src/aws/auth.ts';
-import { createSqsHandler } from '../../src/aws/sqs/index.ts';
+import type { AwsKeyCredential } from '../../src/aws/auth.ts';
 import type { PlatformStorage } from '../../src/core/platform.ts';
 import { createQueueService, type QueueService } from '../../src/events/queue/index.ts';
 import { createSqliteStorage } from '../../src/storage/index.ts';
-import { startAwsServer, type TestAwsServer } from '../support/aws.ts';
+import { rejectsWith, startSqsServer, type TestAwsServer } from '../support/aws.ts';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -48,15 +47,6 @@ function client(accessKeyId: string, secretAccessKey = KEYS[accessKeyId]?.secret
 let shop: SQSClient;
 let blog: SQSClient;
 
-async function rejectsWith(promise: Promise<unknown>, name: string): Promise<any> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${name}`),
-    (e: unknown) => e,
-  );
-  assert.equal((error as Error).name, name, (error as Error).message);
-  return error;
-}
-
 async function queue(name: string, attributes?: Record<string, string>): Promise<string> {
   const out = await shop.send(new CreateQueueCommand({ QueueName: name, ...(attributes ? { Attributes: attributes } : {}) }));
   return out.QueueUrl!;
@@ -70,17 +60,7 @@ before(async () => {
   KEYS.AKIDSHOP = { secretAccessKey: 'shop-secret/+x', appId: shopId };
   KEYS.AKIDBLOG = { secretAccessKey: 'blog-secret', appId: blogId };
   service = createQueueService({ store: storage.queues, region: REGION, accountId: ACCOUNT });
-  let endpoint = '';
-  server = await startAwsServer(
-    createSqsHandler({
-      service,
-      authenticate: createKeyAuthenticate({ credentialFor: async (id) => KEYS[id], now: () => Date.now() }),
-      region: REGION,
-      accountId: ACCOUNT,
-      queueUrl: (name) => `${endpoint}/${ACCOUNT}/${name}`,
-    }),
-  );
-  endpoint = server.endpoint;
+  server = await startSqsServer(service, KEYS);
   shop = client('AKIDSHOP');
   blog = client('AKIDBLOG');
 });

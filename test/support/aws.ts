@@ -2,8 +2,12 @@
  * A real HTTP server on 127.0.0.1 (port 0) around one AWS-style handler that takes the buffered
  * body, as the platform's AWS listener calls the SQS and S3 handlers.
  */
+import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createKeyAuthenticate, type AwsKeyCredential } from '../../src/aws/auth.ts';
+import { createSqsHandler } from '../../src/aws/sqs/index.ts';
+import type { QueueService } from '../../src/events/queue/index.ts';
 
 export type BufferedHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>;
 
@@ -40,4 +44,30 @@ export async function startAwsServer(handler: BufferedHandler): Promise<TestAwsS
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** The SQS endpoint over a queue service, with SigV4 checked against an in-test map of keys. */
+export async function startSqsServer(service: QueueService, keys: Record<string, AwsKeyCredential>): Promise<TestAwsServer> {
+  let endpoint = '';
+  const server = await startAwsServer(
+    createSqsHandler({
+      service,
+      authenticate: createKeyAuthenticate({ credentialFor: async (id) => keys[id], now: () => Date.now() }),
+      region: service.region,
+      accountId: service.accountId,
+      queueUrl: (name) => `${endpoint}/${service.accountId}/${name}`,
+    }),
+  );
+  endpoint = server.endpoint;
+  return server;
+}
+
+/** Awaits a rejection and checks its error name (the SDK's exception class); answers the error. */
+export async function rejectsWith(promise: Promise<unknown>, name: string): Promise<any> {
+  const error = await promise.then(
+    () => assert.fail(`expected ${name}`),
+    (e: unknown) => e,
+  );
+  assert.equal((error as Error).name, name, (error as Error).message);
+  return error;
 }
