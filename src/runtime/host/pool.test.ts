@@ -198,4 +198,22 @@ describe('Pool', () => {
     envs[1]!.die();
     await drained;
   });
+
+  it('drains: an invocation already queued for a starting environment still runs', async () => {
+    const { pool, envs } = setup();
+    pool.submit(invocation('held'));
+    envs[0]!.available();
+    const queued = invocation('queued');
+    pool.submit(queued);
+    assert.equal(envs.length, 2, 'an environment starts for the queued invocation');
+    const drained = pool.drain();
+    assert.equal(envs[1]!.killed, false, 'the environment starting for it is kept');
+    envs[1]!.available();
+    assert.deepEqual(envs[1]!.invocations.map((i) => i.requestId), ['queued']);
+    envs[1]!.available();
+    envs[0]!.available();
+    assert.deepEqual(envs.map((env) => env.killed), [true, true], 'both stop once nothing waits');
+    for (const env of envs) env.die();
+    await drained;
+  });
 });

@@ -108,12 +108,22 @@ export class Pool {
 
   /**
    * Stops taking invocations; idle environments stop now, busy ones after their invocation
-   * (in-flight work finishes on the old code). Resolves when every environment is gone.
+   * (in-flight work finishes on the old code). Invocations already queued still run: the
+   * environments starting for them stay. Resolves when every environment is gone.
    */
   drain(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#reaper);
-    for (const env of this.#envs) if (env.state !== 'busy') env.kill();
+    const needed = this.#waiting.length;
+    let kept = 0;
+    for (const env of this.#envs) {
+      if (env.state === 'busy') continue;
+      if (env.state === 'starting' && kept < needed) {
+        kept += 1;
+        continue;
+      }
+      env.kill();
+    }
     return this.#whenEmpty();
   }
 
@@ -147,12 +157,12 @@ export class Pool {
     return env;
   }
 
-  /** Starts environments for waiting invocations and up to the warm minimum. */
+  /** Starts environments for waiting invocations and (unless draining) up to the warm minimum. */
   #fill(): void {
-    if (this.#closing) return;
     while (this.#starting.size < this.#waiting.length && this.#envs.size < this.spec.concurrency) {
       this.#start(false);
     }
+    if (this.#closing) return;
     while (this.#envs.size < this.spec.minWarm) this.#start(true);
   }
 
@@ -163,12 +173,10 @@ export class Pool {
       this.#warming.delete(env);
       warmed(env.initError);
     }
-    if (this.#closing) {
-      env.kill();
-      return;
-    }
     const next = this.#waiting.shift();
     if (next !== undefined) env.invoke(next);
+    // A draining pool keeps an environment only while queued invocations need it.
+    else if (this.#closing) env.kill();
     else if (env.initError === undefined) this.#idle.push(env);
   }
 
